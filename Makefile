@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Entry point of the Rust Key Locker project. Everything is built inside a
+# Debian 13 chroot that the scripts under tools/testing/keylocker/build/
+# create; slow results are cached under $(KL_CACHE), outside the clone.
+
+KL_CACHE ?= /var/cache/keylocker-rfl
+export KL_CACHE KERNEL_SRC
+
+TOOLS := tools/testing/keylocker
+CHROOT := $(TOOLS)/build/in-chroot.sh
+RUNNER := /src/$(TOOLS)/runner/klrun.py
+
+.PHONY: all demo check build toolchain run patches clean help
+
+all: demo
+
+help:
+	@echo 'make          build everything missing, then boot the emulated Key Locker machine and show it working'
+	@echo 'make check    build, then run every test; ends with "N passed, N failed, N skipped"'
+	@echo 'make run      boot the emulated machine with a shell on this terminal'
+	@echo 'make patches  export the project as a patch series on the pinned base (build/patches/)'
+	@echo 'make clean    remove build/ (KL_CACHE=$(KL_CACHE) keeps the slow parts)'
+	@echo 'Variables: KL_CACHE=dir  KERNEL_SRC=/path/to/linux-7.3  KL_JOBS=n  KL_TIMEOUT_SCALE=x'
+
+toolchain:
+	$(TOOLS)/build/chroot.sh
+
+build: toolchain
+	mkdir -p build
+	$(CHROOT) /src/$(TOOLS)/build/all.sh
+
+demo: build
+	$(CHROOT) $(RUNNER) --group demo --console
+
+check: build patches
+	$(CHROOT) /src/$(TOOLS)/build/lint.sh > build/lint.results
+	$(CHROOT) $(RUNNER) --group check --results /build/lint.results
+
+run: build
+	$(CHROOT) $(RUNNER) --interactive demo
+
+patches: toolchain
+	$(CHROOT) /src/$(TOOLS)/build/export-patches.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build everything the emulated machine needs, inside the chroot, and record
+# where it is in /build/paths.env for the runner.
+#
+# Usage: all.sh [extra kernel make arguments]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+qemu=$("$KL_TOOLS/build/qemu.sh")
+obj=$("$KL_TOOLS/build/kernel.sh" "$@")
+"$KL_TOOLS/build/initramfs.sh" "$obj" /build/initramfs.cpio.gz
+cat >/build/paths.env <<PATHS
+QEMU=$qemu
+KERNEL=$obj/arch/x86/boot/bzImage
+INITRD=/build/initramfs.cpio.gz
+PATHS
+log "build complete"

@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build our kernel (bzImage and modules) out of tree, with LLVM, from the
+# assembled tree. Runs inside the chroot. The objects are kept per base and
+# toolchain, so a rebuild after a change is incremental.
+#
+# Usage: kernel.sh [extra make arguments, e.g. CLIPPY=1]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+base=$("$KL_TOOLS/build/base-kernel.sh")
+toolchain=$(clang-19 --version | head -n1; rustc --version; bindgen --version)
+key=$(kl_key "$base" "$(cat "$base/../version" 2>/dev/null || echo "$base")" "$toolchain")
+work=/cache/kernel-$key
+tree=$work/src
+obj=$work/obj
+mkdir -p "$obj"
+
+"$KL_TOOLS/build/assemble.sh" "$base" "$tree"
+
+kmake() {
+	make -C "$tree" O="$obj" ARCH=x86_64 LLVM=-19 -j"${KL_JOBS:-$(nproc)}" "$@"
+}
+
+fragment=$KL_TOOLS/config
+if ! cmp -s "$fragment" "$obj/.kl-config-fragment" || [ ! -e "$obj/.config" ]; then
+	log "configuring the kernel"
+	kmake -s tinyconfig >/dev/null
+	"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
+		"$fragment" >/dev/null
+	kmake -s olddefconfig >/dev/null
+	missing=$(grep -E '^CONFIG_' "$fragment" | while read -r line; do
+		grep -qxF "$line" "$obj/.config" || echo "$line"
+	done)
+	[ -z "$missing" ] || die "config options did not take (missing dependencies?): $missing"
+	cp "$fragment" "$obj/.kl-config-fragment"
+fi
+
+log "building the kernel in $obj"
+kmake "$@" bzImage modules >"$obj/build.log" 2>&1 || {
+	grep -E -B2 -A8 'error|Error' "$obj/build.log" | head -n 60 >&2
+	die "kernel build failed, see $obj/build.log"
+}
+rm -rf "$obj/modroot"
+kmake -s INSTALL_MOD_PATH="$obj/modroot" modules_install >/dev/null
+echo "$obj"

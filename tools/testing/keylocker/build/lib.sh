@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared settings for the Key Locker build scripts. Sourced, never run.
+#
+# Everything slow lives under $KL_CACHE, outside the clone, in directories
+# whose names carry a hash of what produced them, so a changed input makes a
+# fresh directory instead of a stale hit.
+
+KL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)
+KL_CACHE=${KL_CACHE:-/var/cache/keylocker-rfl}
+KL_BUILD=${KL_BUILD:-$KL_TOP/build}
+KL_TOOLS=$KL_TOP/tools/testing/keylocker
+
+# The pinned base and the emulator source.
+KL_BASE_PKG=linux-source-7.3
+KL_BASE_VERSION=${KL_BASE_VERSION:-7.3.4-1~bpo13+1}
+KL_QEMU_VERSION=${KL_QEMU_VERSION:-1:10.0.13+ds-0+deb13u1}
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Short content hash of files and strings, for cache keys.
+kl_key() {
+	local f
+	for f in "$@"; do
+		if [ -f "$f" ]; then cat "$f"; else printf '%s\n' "$f"; fi
+	done | sha256sum | cut -c1-12
+}
+
+kl_chroot_dir() {
+	echo "$KL_CACHE/chroot-$(kl_key "$KL_TOOLS/build/chroot.sh")"
+}
+
+# The Debian mirror the host's apt already uses; KL_MIRROR overrides it.
+kl_mirror() {
+	if [ -n "${KL_MIRROR:-}" ]; then
+		echo "$KL_MIRROR"
+		return
+	fi
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
+		/etc/apt/sources.list.d/*.list 2>/dev/null |
+		grep -E '^(URIs:|deb )' |
+		grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n1 | tr -d ' ' || true
+}
+
+# Run a command inside the toolchain chroot, in a private mount namespace so
+# no bind mount outlives the command. The clone is at /src, the cache's work
+# area at /cache, build/ at /build, a KERNEL_SRC tree at /kernel-src: the
+# same paths on every machine.
+kl_in_chroot() {
+	local root
+	root=$(kl_chroot_dir)
+	[ -x "$root/usr/bin/clang-19" ] || die "toolchain chroot missing: run make toolchain"
+	mkdir -p "$KL_CACHE/work" "$KL_BUILD" "$root/src" "$root/cache" "$root/build"
+	unshare --mount --propagation private -- /bin/sh -ec '
+		root=$1 top=$2 work=$3 build=$4
+		shift 4
+		mount -t proc proc "$root/proc"
+		mount --rbind /dev "$root/dev"
+		mount --rbind /sys "$root/sys"
+		mount --bind "$top" "$root/src"
+		mount --bind "$work" "$root/cache"
+		mount --bind "$build" "$root/build"
+		if [ -n "${KERNEL_SRC:-}" ]; then
+			mkdir -p "$root/kernel-src"
+			mount --bind "$KERNEL_SRC" "$root/kernel-src"
+		fi
+		exec chroot "$root" /usr/bin/env -i \
+			HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8 \
+			PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+			KL_JOBS="${KL_JOBS:-}" KL_TIMEOUT_SCALE="${KL_TIMEOUT_SCALE:-1}" \
+			KERNEL_SRC="${KERNEL_SRC:+/kernel-src}" CI="${CI:-}" \
+			"$@"' sh "$root" "$KL_TOP" "$KL_CACHE/work" "$KL_BUILD" "$@"
+}

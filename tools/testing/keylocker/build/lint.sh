@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernel's own gates on our code, reported like tests: rustfmtcheck, a
+# CLIPPY=1 build of every Rust object with no warnings in our files, and
+# checkpatch on the exported patch series. Runs inside the chroot after a
+# build; prints KLRESULT lines, which klrun.py --results counts.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# The kernel objects the last build made (build/paths.env names the image).
+. /build/paths.env
+obj=${KERNEL%/arch/x86/boot/bzImage}
+tree=$(cd "$obj" && readlink -f source)
+kmake() {
+	make -C "$tree" O="$obj" ARCH=x86_64 LLVM=-19 -j"${KL_JOBS:-$(nproc)}" "$@"
+}
+result() { echo "KLRESULT $1 $2 ${3:-}"; }
+
+if out=$(kmake -s rustfmtcheck 2>&1); then
+	result rustfmtcheck ok
+else
+	result rustfmtcheck fail "$(echo "$out" | grep -m3 -E '^Diff in|\.rs' | tr '\n' ' ')"
+fi
+
+# Only the Rust objects are rebuilt under clippy-driver. Upstream files have
+# warnings of their own; count those in the project's files only.
+log=$obj/clippy.log
+kmake CLIPPY=1 bzImage modules >"$log" 2>&1
+ours=$(awk -v tree="$tree/" '
+	/^(warning|error)(\[|:)/ && !/warnings? emitted/ { msg = $0; next }
+	msg != "" && /^ *--> / {
+		path = $2; sub(/:[0-9]+:[0-9]+$/, "", path); sub(tree, "", path)
+		print path ": " msg; msg = ""
+	}' "$log" | grep -F -f <(sed 's/$/:/' "$tree/.kl-manifest") || true)
+if [ -z "$ours" ]; then
+	result clippy ok
+else
+	result clippy fail "$(echo "$ours" | wc -l) in our files: \
+$(echo "$ours" | head -n3 | tr '\n' ' ')"
+fi
+
+# checkpatch on the exported series (build/patches/, from make patches).
+# Ignored: MAINTAINERS reminders on every new file, "proc proc" in mount
+# commands, "outb" in asm strings read as a function name, and volatile
+# and extern in the freestanding payload, whose exception handler writes
+# variables behind the compiler's back.
+CHECKPATCH_IGNORE=FILE_PATH_CHANGES,REPEATED_WORD,EMBEDDED_FUNCTION_NAME,VOLATILE,AVOID_EXTERNS
+for p in /build/patches/*.patch; do
+	[ -e "$p" ] || { result checkpatch skip "no exported patches"; break; }
+	out=$("$tree/scripts/checkpatch.pl" --no-tree -q --ignore "$CHECKPATCH_IGNORE" "$p" 2>&1)
+	if [ $? -eq 0 ]; then
+		result "checkpatch-$(basename "$p" .patch | cut -c1-40)" ok
+	else
+		result "checkpatch-$(basename "$p" .patch | cut -c1-40)" fail \
+			"$(echo "$out" | grep -m2 -E '^(ERROR|WARNING)' | tr '\n' ' ')"
+	fi
+done

@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: GPL-2.0
+# S3 suspend to RAM, woken by the host through QMP system_wakeup.
+before=$(kl_host suspends)
+echo deep >/sys/power/mem_sleep
+if echo mem >/sys/power/state; then
+	after=$(kl_host suspends)
+	kl_check s3-suspend-and-wake "host saw $before -> $after suspends" \
+		[ "$after" -gt "$before" ]
+else
+	kl_result s3-suspend-and-wake fail "writing mem to /sys/power/state failed"
+fi
+have=$(grep -c ^processor /proc/cpuinfo)
+online=$(cat /sys/devices/system/cpu/online)
+kl_result s3-cpus-back ok "$have CPUs, online $online"

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Run Key Locker test scenarios on the emulated machine and summarise them.
+
+Every scenario boots the kernel under QEMU with the CPU, SMP layout and
+memory it names, runs its guest tests and collects their KLRESULT lines and
+the kernel's KUnit suites. A hung guest (no KLDONE before the timeout), a
+panic, a kernel warning or a run that reported nothing fails the scenario.
+The last line is "N passed, N failed, N skipped"; the exit status is 1 if
+anything failed.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+import ktap
+import scenario as scenarios
+from machine import Machine
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_RESULT = re.compile(r"KLRESULT (\S+) (ok|fail|skip) ?(.*)$")
+_BAD_LOG = re.compile(
+    r"(Kernel panic|WARNING:|BUG:|Oops|general protection fault|"
+    r"alg: self-tests for .* failed|Call Trace:)")
+
+
+def read_paths(path):
+    paths = {}
+    with open(path) as f:
+        for line in f:
+            key, _, value = line.strip().partition("=")
+            if key:
+                paths[key] = value
+    return paths
+
+
+class Outcome:
+    """What one scenario produced: named results plus its own verdict."""
+
+    def __init__(self, name):
+        self.name = name
+        self.results = []
+
+    def add(self, test, status, detail=""):
+        self.results.append((f"{self.name}/{test}", status, detail))
+
+
+def judge(s, machine, finished):
+    """Turn a finished (or killed) run into results."""
+    out = Outcome(s.name)
+    lines = [line for line in machine.console if line is not None]
+    problems = []
+    if finished is None:
+        problems.append(("timeout", f"no KLDONE within {s.timeout}s"))
+    elif finished is False:
+        problems.append(("panic" if any("Kernel panic" in l for l in lines) else "died",
+                         "the machine stopped before KLDONE"))
+    bad = [l for l in lines if _BAD_LOG.search(l)]
+    if bad and not problems:
+        problems.append(("panic" if any("Kernel panic" in l for l in bad) else "kernel-log",
+                         bad[0].strip()))
+
+    count = 0
+    for line in lines:
+        m = _RESULT.search(line)
+        if m:
+            out.add(m.group(1), m.group(2), m.group(3))
+            count += 1
+    if s.kunit:
+        planned, suites = ktap.suites(lines)
+        for suite, status in suites:
+            out.add(f"kunit/{suite}", status)
+        count += len(suites)
+        if not suites:
+            problems.append(("no-tests", "no KUnit suite reported"))
+        elif planned is not None and len(suites) != planned:
+            problems.append(("kunit-incomplete", f"{len(suites)} of {planned} suites reported"))
+        if any(status == "fail" for _, status in suites):
+            problems.append(("kunit-fail", "a KUnit suite failed"))
+    if count == 0:
+        problems.append(("no-tests", "the scenario reported no test"))
+
+    if s.expect != "ok":
+        # A check of the runner itself: it must have noticed the failure.
+        seen = [kind for kind, _ in problems]
+        status = "ok" if s.expect in seen else "fail"
+        return [(f"{s.name}/runner-detects-{s.expect}", status, f"runner saw {seen}")]
+    for kind, detail in problems:
+        out.add(kind, "fail", detail)
+    return out.results
+
+
+def read_results(path):
+    """KLRESULT lines from a file (lint.sh's output), named lint/<test>."""
+    with open(path) as f:
+        found = [m for m in map(_RESULT.search, f) if m]
+    if not found:
+        return [("lint/results", "fail", f"no results in {path}")]
+    return [(f"lint/{m.group(1)}", m.group(2), m.group(3)) for m in found]
+
+
+def run_one(s, paths, logdir, scale, echo):
+    workdir = tempfile.mkdtemp(prefix=f"kl-{s.name}-")
+    machine = Machine(paths, s, workdir, echo=echo)
+    try:
+        machine.start()
+        finished = machine.wait_console(lambda l: l.startswith("KLDONE"),
+                                        s.timeout * scale)
+        if finished:
+            # Let poweroff finish so late warnings still reach the log.
+            machine.proc.wait(timeout=30 * scale)
+    except Exception as e:  # noqa: BLE001 - any harness error fails the scenario
+        finished = None
+        machine.console.append(f"runner error: {e!r}")
+    finally:
+        machine.stop()
+        dest = os.path.join(logdir, s.name)
+        shutil.rmtree(dest, ignore_errors=True)
+        shutil.copytree(workdir, dest, ignore=shutil.ignore_patterns("*.sock", "*.dump"))
+        shutil.rmtree(workdir, ignore_errors=True)
+    return judge(s, machine, finished)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--paths", default="/build/paths.env")
+    ap.add_argument("--scenarios", default=os.path.join(HERE, "..", "scenarios"))
+    ap.add_argument("--logs", default="/build/logs")
+    ap.add_argument("--group", default="check", help="run the scenarios in this group")
+    ap.add_argument("--only", nargs="*", help="run just these scenarios")
+    ap.add_argument("--interactive", metavar="SCENARIO",
+                    help="boot SCENARIO with the console on this terminal and a shell")
+    ap.add_argument("--console", action="store_true", help="show each guest console")
+    ap.add_argument("--results", metavar="FILE",
+                    help="also count the KLRESULT lines in FILE (e.g. lint.sh output)")
+    ap.add_argument("--list", action="store_true")
+    args = ap.parse_args()
+
+    all_scenarios = scenarios.load_all(args.scenarios)
+    if args.list:
+        for s in all_scenarios:
+            print(f"{s.name:24} [{','.join(s.groups)}] {s.description}")
+        return 0
+    paths = read_paths(args.paths)
+    scale = float(os.environ.get("KL_TIMEOUT_SCALE") or 1)
+
+    if args.interactive:
+        s = next(s for s in all_scenarios if s.name == args.interactive)
+        machine = Machine(paths, s, tempfile.mkdtemp(prefix="kl-run-"), interactive=True)
+        machine.start()
+        return machine.proc.wait()
+
+    chosen = [s for s in all_scenarios
+              if (s.name in args.only if args.only else args.group in s.groups)]
+    if not chosen:
+        print("no scenario selected")
+        print("0 passed, 1 failed")
+        return 1
+    passed = failed = skipped = 0
+    groups = []
+    if args.results:
+        groups.append(("lint: the kernel's gates on our code", lambda: read_results(args.results)))
+    for s in chosen:
+        groups.append((f"{s.name}: {s.description}",
+                       lambda s=s: run_one(s, paths, args.logs, scale, args.console)))
+    for title, results in groups:
+        print(f"--- {title}", flush=True)
+        for name, status, detail in results():
+            mark = {"ok": "ok  ", "fail": "FAIL", "skip": "skip"}[status]
+            print(f"{mark} {name} {detail}".rstrip(), flush=True)
+            passed += status == "ok"
+            failed += status == "fail"
+            skipped += status == "skip"
+    if passed + failed == 0:
+        failed += 1
+        print("FAIL no test ran")
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Pull KUnit suite results out of a kernel console log (KTAP)."""
+
+import re
+
+# Top-level KTAP lines are not indented; test cases inside a suite are.
+_PLAN = re.compile(r"^1\.\.(\d+)$")
+_RESULT = re.compile(r"^(not ok|ok) \d+ (\S+)(?:\s+#\s*(\S+))?")
+_TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\] ")
+
+
+def suites(console_lines):
+    """Return (planned suite count or None, [(suite, status)]) from a console log.
+
+    status is "ok", "fail" or "skip".
+    """
+    planned = None
+    found = []
+    in_ktap = False
+    for raw in console_lines:
+        line = _TIMESTAMP.sub("", raw.rstrip("\r\n"))
+        if line == "KTAP version 1":
+            in_ktap = True
+            continue
+        if not in_ktap:
+            continue
+        m = _PLAN.match(line)
+        if m and planned is None:
+            planned = int(m.group(1))
+            continue
+        m = _RESULT.match(line)
+        if m:
+            if m.group(3) and m.group(3).upper() == "SKIP":
+                status = "skip"
+            else:
+                status = "ok" if m.group(1) == "ok" else "fail"
+            found.append((m.group(2), status))
+    return planned, found

@@ -1,0 +1,233 @@
+# SPDX-License-Identifier: GPL-2.0
+"""One run of the emulated machine: QEMU, its console, its control port, QMP.
+
+The guest reports on the console (ttyS0). It asks the host for actions that
+only the host can do (vCPU hot-add, memory dumps, raw QMP) on a second serial
+port (ttyS1), one "REQ <verb> <args>" line at a time, and gets one
+"OK <data>" or "ERR <message>" line back. S3 wake-ups need no request: every
+SUSPEND event is answered with system_wakeup.
+"""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+
+from qmp import QMP, QMPError
+
+
+class Machine:
+    """A QEMU process running one scenario; its console is kept in LOG."""
+
+    def __init__(self, paths, scenario, workdir, interactive=False, echo=False):
+        self.paths = paths
+        self.scenario = scenario
+        self.workdir = workdir
+        self.interactive = interactive
+        self.echo = echo
+        self.console = []
+        self.console_cond = threading.Condition()
+        self.proc = None
+        self.qmp = None
+        self.ctl = None
+        self.log_path = os.path.join(workdir, "console.log")
+        self.hotadded = 0
+
+    def command_line(self):
+        s = self.scenario
+        qmp_sock = os.path.join(self.workdir, "qmp.sock")
+        ctl_sock = os.path.join(self.workdir, "ctl.sock")
+        append = ["console=ttyS0", "panic=-1", "oops=panic" if s.panic_on_oops else "",
+                  f"kltests={','.join(s.tests)}", s.append]
+        # Linux sizes its possible-CPU map from the firmware tables, where
+        # QEMU's absent vCPUs do not count: make room for hot-added ones.
+        maxcpus = re.search(r"maxcpus=(\d+)", s.smp)
+        if maxcpus:
+            append.append(f"possible_cpus={maxcpus.group(1)}")
+        if self.interactive:
+            append.append("klshell=1")
+        cmd = [
+            self.paths["QEMU"], "-L", "/usr/share/qemu", "-L", "/usr/share/seabios",
+            "-machine", "pc", "-accel", "tcg", "-cpu", s.cpu, "-smp", s.smp,
+            "-m", f"{s.memory}M", "-nic", "none", "-no-reboot",
+            "-display", "none", "-vga", "none",
+            "-qmp", f"unix:{qmp_sock},server=on,wait=off",
+            "-chardev", f"socket,id=ctl,path={ctl_sock},server=on,wait=off",
+        ]
+        if s.payload:
+            cmd += ["-kernel", os.path.join(os.path.dirname(self.paths["INITRD"]), s.payload),
+                    "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+        else:
+            cmd += ["-kernel", self.paths["KERNEL"], "-initrd", self.paths["INITRD"],
+                    "-append", " ".join(a for a in append if a)]
+        if self.interactive:
+            cmd += ["-serial", "mon:stdio", "-serial", "chardev:ctl"]
+        else:
+            cmd += ["-monitor", "none", "-serial", "stdio", "-serial", "chardev:ctl"]
+        return cmd + s.qemu_args, qmp_sock, ctl_sock
+
+    def start(self):
+        cmd, qmp_sock, ctl_sock = self.command_line()
+        with open(os.path.join(self.workdir, "qemu.cmd"), "w") as f:
+            f.write(" ".join(cmd) + "\n")
+        if self.interactive:
+            self.proc = subprocess.Popen(cmd)
+        else:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT)
+            threading.Thread(target=self._console_loop, daemon=True).start()
+        self.qmp = QMP(qmp_sock)
+        threading.Thread(target=self._wakeup_loop, daemon=True).start()
+        self.ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.ctl.connect(ctl_sock)
+        threading.Thread(target=self._ctl_loop, daemon=True).start()
+
+    def _console_loop(self):
+        with open(self.log_path, "w", encoding="utf-8", errors="replace") as log:
+            for raw in self.proc.stdout:
+                line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                log.write(line + "\n")
+                log.flush()
+                if self.echo:
+                    print(line, flush=True)
+                with self.console_cond:
+                    self.console.append(line)
+                    self.console_cond.notify_all()
+        with self.console_cond:
+            self.console.append(None)
+            self.console_cond.notify_all()
+
+    def _wakeup_loop(self):
+        woken = 0
+        while self.proc.poll() is None:
+            if not self.qmp.wait_event("SUSPEND", woken + 1, 0.5):
+                continue
+            woken += 1
+            time.sleep(0.5)
+            try:
+                self.qmp.command("system_wakeup")
+            except (QMPError, OSError):
+                return
+
+    def _ctl_loop(self):
+        f = self.ctl.makefile("rw", encoding="utf-8", newline="\n")
+        with open(os.path.join(self.workdir, "ctl.log"), "w") as log:
+            for line in f:
+                line = line.strip("\r\n\x00 ")
+                log.write(f"< {line}\n")
+                log.flush()
+                if not line.startswith("REQ "):
+                    continue
+                verb, _, args = line[4:].partition(" ")
+                try:
+                    reply = "OK " + self._handle(verb, args)
+                except (QMPError, OSError, ValueError, KeyError) as e:
+                    reply = f"ERR {e}"
+                log.write(f"> {reply}\n")
+                log.flush()
+                f.write(reply.strip() + "\n")
+                f.flush()
+
+    def _handle(self, verb, args):
+        if verb == "qmp":
+            req = json.loads(args)
+            return json.dumps(self.qmp.command(req["execute"], **req.get("arguments", {})))
+        if verb == "suspends":
+            return str(len(self.qmp.events("SUSPEND")))
+        if verb == "hotadd":
+            return self._hotadd()
+        if verb == "iwkey-scan":
+            return self._iwkey_scan()
+        if verb == "cr4kl":
+            return self._cr4_kl()
+        if verb == "scan":
+            return str(self._scan(bytes.fromhex(args)))
+        raise ValueError(f"unknown request {verb!r}")
+
+    def _hotadd(self):
+        slots = self.qmp.command("query-hotpluggable-cpus")
+        slots.sort(key=lambda slot: sorted(slot["props"].items()))
+        for slot in slots:
+            if "qom-path" in slot:
+                continue
+            self.hotadded += 1
+            props = dict(slot["props"])
+            props.pop("node-id", None)
+            self.qmp.command("device_add", driver=slot["type"],
+                             id=f"hotcpu{self.hotadded}", **props)
+            return str(slot["props"])
+        raise ValueError("no free vCPU slot")
+
+    def _cr4_kl(self):
+        """CR4.KL (bit 19) of every vCPU, in CPU order, e.g. "1 1 1 1"."""
+        text = self.qmp.command("human-monitor-command", **{"command-line": "info registers -a"})
+        values = re.findall(r"CR4=([0-9a-fA-F]+)", text)
+        if not values:
+            raise ValueError("no CR4 in 'info registers'")
+        return " ".join(str((int(v, 16) >> 19) & 1) for v in values)
+
+    def _iwkey_scan(self):
+        """Count where the IWKey loaded in vCPU 0 (read through the model's
+        test oracle) appears in guest RAM, in 16-byte pieces, in either byte
+        order; "loaded=0" if no key is loaded."""
+        iwkey = self.qmp.command("x-kl-query", **{"cpu-index": 0})["iwkey"]
+        if not iwkey["loaded"]:
+            return "loaded=0 found=0"
+        key = bytes.fromhex(iwkey["integrity-key"] + iwkey["encryption-key"])
+        pieces = [key[i:i + 16] for i in range(0, len(key), 16)]
+        pieces += [p[::-1] for p in pieces]
+        data = self._memory()
+        return f"loaded=1 found={sum(data.count(p) for p in pieces)}"
+
+    def _memory(self):
+        """All guest RAM, read through a dump file that is removed again."""
+        path = self.dump_memory(os.path.join(self.workdir, "memory.dump"))
+        try:
+            with open(path, "rb") as f:
+                return f.read()
+        finally:
+            os.unlink(path)
+
+    def dump_memory(self, path):
+        """Save all guest RAM, from physical address 0, to PATH."""
+        size = self.scenario.memory << 20
+        self.qmp.command("pmemsave", val=0, size=size, filename=path)
+        return path
+
+    def _scan(self, pattern):
+        if len(pattern) < 8:
+            raise ValueError("scan pattern must be at least 8 bytes")
+        return self._memory().count(pattern)
+
+    def wait_console(self, predicate, timeout):
+        """Wait until predicate(line) holds for a console line; the line, None
+        on timeout, or False if the console closed first."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        with self.console_cond:
+            while True:
+                while seen < len(self.console):
+                    line = self.console[seen]
+                    seen += 1
+                    if line is None:
+                        return False
+                    if predicate(line):
+                        return line
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.console_cond.wait(left)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+        if self.proc:
+            self.proc.wait()
+        if self.qmp:
+            self.qmp.close()
+        if self.ctl:
+            self.ctl.close()

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Scenarios are data: one TOML file each under tools/testing/keylocker/scenarios/."""
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+
+# What a scenario may expect of its own run. Anything but "ok" is a check of
+# the runner itself: the scenario passes only if the runner saw that failure.
+EXPECTATIONS = ("ok", "timeout", "panic", "no-tests", "kunit-fail")
+
+
+@dataclass
+class Scenario:
+    """One boot of the emulated machine and the guest tests it runs."""
+
+    name: str
+    description: str
+    cpu: str = "max"
+    smp: str = "4"
+    memory: int = 512
+    tests: list = field(default_factory=list)
+    kunit: bool = False
+    timeout: int = 300
+    expect: str = "ok"
+    append: str = ""
+    qemu_args: list = field(default_factory=list)
+    panic_on_oops: bool = True
+    groups: list = field(default_factory=lambda: ["check"])
+    # A freestanding multiboot test payload in /build to boot instead of
+    # the kernel and initramfs (e.g. the model's conformance suite).
+    payload: str = ""
+
+
+def _make(path, name, data):
+    known = set(Scenario.__dataclass_fields__) - {"name"}
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"{path}: {name}: unknown keys {sorted(unknown)}")
+    if "description" not in data:
+        raise ValueError(f"{path}: {name}: every scenario needs a description")
+    s = Scenario(name=name, **data)
+    if s.expect not in EXPECTATIONS:
+        raise ValueError(f"{path}: {name}: expect must be one of {EXPECTATIONS}")
+    return s
+
+
+def load(path):
+    """Read one scenario file; its name is the file name without .toml.
+
+    A file with [[variant]] tables is a family: each variant is the file's
+    top-level keys overridden by the variant's own, named
+    "<file>-<variant name>". A variant's "append" is added to the file's.
+    """
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    name = os.path.basename(path)[: -len(".toml")]
+    variants = data.pop("variant", None)
+    if variants is None:
+        return [_make(path, name, data)]
+    family = []
+    for v in variants:
+        v = dict(v)
+        vname = v.pop("name")
+        merged = {**data, **v}
+        merged["append"] = " ".join(x for x in (data.get("append", ""), v.get("append", "")) if x)
+        family.append(_make(path, f"{name}-{vname}", merged))
+    return family
+
+
+def load_all(directory):
+    """Every scenario in DIRECTORY, sorted by name."""
+    return [s for f in sorted(os.listdir(directory)) if f.endswith(".toml")
+            for s in load(os.path.join(directory, f))]
