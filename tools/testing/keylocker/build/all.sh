@@ -9,6 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 qemu=$("$KL_TOOLS/build/qemu.sh")
+"$KL_TOOLS/conformance/build.sh" /build/klconf.elf
 obj=$("$KL_TOOLS/build/kernel.sh" "$@")
 "$KL_TOOLS/build/initramfs.sh" "$obj" /build/initramfs.cpio.gz
 cat >/build/paths.env <<PATHS
