@@ -28,6 +28,7 @@ toolchain:
 
 build: toolchain
 	mkdir -p build
+	$(TOOLS)/klring3/build.sh build/klring3
 	$(CHROOT) /src/$(TOOLS)/build/all.sh
 
 demo: build

@@ -79,3 +79,16 @@ kl_cr4_all() {
 		[ "$b" = "$1" ] || return 1
 	done
 }
+
+# kl_ring3 [ARGS...]: run the ring-3 Key Locker checks, pass their results
+# through, and report whether the program itself ran to the end.
+kl_ring3() {
+	klring3=/kl/bin/klring3
+	if [ ! -x "$klring3" ]; then
+		kl_result ring3-ran fail "$klring3 missing from the initramfs"
+		return
+	fi
+	"$klring3" "$@"
+	rc=$?
+	kl_check ring3-ran "$klring3 $* exited $rc" [ "$rc" -eq 0 ]
+}
