@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _ASM_X86_KEYLOCKER_H
+#define _ASM_X86_KEYLOCKER_H
+
+#include <linux/bits.h>
+#include <linux/types.h>
+
+/*
+ * The system's Key Locker state, published by the built-in core in
+ * arch/x86/kernel/keylocker/ as one word: the generation (how many times a
+ * wrapping key was loaded in this boot) above KEYLOCKER_STATE_BITS, and the
+ * state below. See Documentation/arch/x86/keylocker.rst.
+ */
+#define KEYLOCKER_STATE_BITS		2
+#define KEYLOCKER_STATE_DISABLED	0
+#define KEYLOCKER_STATE_ACTIVE		1
+#define KEYLOCKER_STATE_LOST		2
+
+/* CPUID leaf 0x19 */
+#define KEYLOCKER_CPUID			0x19
+#define KEYLOCKER_CPUID_EAX_CPL0_ONLY	BIT(0)
+#define KEYLOCKER_CPUID_EBX_AESKLE	BIT(0)
+#define KEYLOCKER_CPUID_EBX_WIDE	BIT(2)
+#define KEYLOCKER_CPUID_EBX_BACKUP	BIT(4)
+#define KEYLOCKER_CPUID_ECX_NOBACKUP	BIT(0)
+#define KEYLOCKER_CPUID_ECX_RAND	BIT(1)
+
+/* Paravirtual protocol (Documentation/virt/kvm/x86/keylocker.rst) */
+#define KVM_FEATURE_KEYLOCKER		20
+#define MSR_KVM_KEYLOCKER		0x4b564d10
+
+/* Built-in only: whether RFDS is mitigated (Key Locker requires it). */
+bool rfds_mitigated(void);
+
+/* Readable by modules: the AES-KL ciphers check it before every request. */
+u64 keylocker_state_read(void);
+
+/*
+ * For the built-in core only, and deliberately not exported: modules must
+ * not be able to change the state, CR4.KL or the IWKey backup.
+ */
+void keylocker_state_publish(u64 word);
+void keylocker_cr4_set(void);
+void keylocker_cr4_clear(void);
+int keylocker_wrmsr(u32 msr, u64 val);
+const char *keylocker_boot_mode_get(size_t *len);
+
+#endif /* _ASM_X86_KEYLOCKER_H */
