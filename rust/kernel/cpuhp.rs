@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! CPU hotplug: callbacks when CPUs come and go, and holding CPUs still.
+//!
+//! A subsystem that keeps per-CPU hardware state registers callbacks for a
+//! hotplug *state*. Callbacks in the STARTING section run on the incoming CPU
+//! itself, with interrupts disabled, before the CPU runs any task; they must
+//! not sleep or fail for reasons the CPU could live with.
+//!
+//! C header: [`include/linux/cpuhotplug.h`](srctree/include/linux/cpuhotplug.h)
+
+use crate::{
+    bindings,
+    cpu::CpuId,
+    cpumask::Cpumask,
+    error::{from_result, to_result, Result},
+    prelude::*,
+    types::NotThreadSafe, //
+};
+use core::marker::PhantomData;
+
+/// A hotplug state: where in the bring-up and tear-down sequence callbacks run.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct State(bindings::cpuhp_state);
+
+impl State {
+    /// Key Locker's STARTING state: runs on the incoming CPU before it
+    /// schedules anything.
+    #[cfg(CONFIG_X86_KEYLOCKER)]
+    pub const X86_KEYLOCKER_STARTING: Self =
+        Self(bindings::cpuhp_state_CPUHP_AP_X86_KEYLOCKER_STARTING);
+}
+
+/// Callbacks for one hotplug state.
+#[vtable]
+pub trait Callbacks {
+    /// Called on the way up, for `cpu`.
+    ///
+    /// An error stops the CPU from coming online: return one only when the
+    /// CPU really must not run.
+    fn startup(cpu: CpuId) -> Result;
+
+    /// Called on the way down, for `cpu`.
+    fn teardown(_cpu: CpuId) -> Result {
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// Callbacks of `T` installed for a hotplug state; removed on drop.
+///
+/// # Invariants
+///
+/// The callbacks of `T` are installed for `self.state` until `drop`.
+pub struct Registration<T: Callbacks> {
+    state: State,
+    _t: PhantomData<T>,
+}
+
+impl<T: Callbacks> Registration<T> {
+    /// Installs the callbacks without calling them for the CPUs already
+    /// online; the caller brings those CPUs into line itself (see
+    /// [`CpusReadGuard::call_on`]).
+    pub fn new_nocalls(state: State, name: &'static CStr) -> Result<Self> {
+        // SAFETY: `name` is a static C string, the callbacks are valid
+        // `extern "C"` functions for the lifetime of the kernel, and the
+        // state is a fixed one (not multi-instance).
+        to_result(unsafe {
+            bindings::__cpuhp_setup_state(
+                state.0,
+                name.as_char_ptr(),
+                false,
+                Some(Self::startup_callback),
+                if T::HAS_TEARDOWN {
+                    Some(Self::teardown_callback)
+                } else {
+                    None
+                },
+                false,
+            )
+        })?;
+        // INVARIANT: Installed above.
+        Ok(Self {
+            state,
+            _t: PhantomData,
+        })
+    }
+
+    extern "C" fn startup_callback(cpu: c_uint) -> c_int {
+        // The hotplug core passes only valid, possible CPU numbers.
+        from_result(|| {
+            let cpu = CpuId::from_u32(cpu).ok_or(EINVAL)?;
+            T::startup(cpu)?;
+            Ok(0)
+        })
+    }
+
+    extern "C" fn teardown_callback(cpu: c_uint) -> c_int {
+        from_result(|| {
+            let cpu = CpuId::from_u32(cpu).ok_or(EINVAL)?;
+            T::teardown(cpu)?;
+            Ok(0)
+        })
+    }
+}
+
+impl<T: Callbacks> Drop for Registration<T> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the state is installed.
+        unsafe { bindings::__cpuhp_remove_state(self.state.0, false) };
+    }
+}
+
+/// CPU hotplug held off: no CPU comes online or goes offline while it lives.
+///
+/// # Invariants
+///
+/// `cpus_read_lock()` is held by this task.
+#[must_use = "CPU hotplug is held off only while the guard lives"]
+pub struct CpusReadGuard {
+    _not_send: NotThreadSafe,
+}
+
+impl CpusReadGuard {
+    /// Blocks CPU hotplug; may sleep.
+    pub fn lock() -> Self {
+        // SAFETY: Called in task context (it may sleep); released in `Drop`.
+        unsafe { bindings::cpus_read_lock() };
+        // INVARIANT: Taken above.
+        Self {
+            _not_send: NotThreadSafe,
+        }
+    }
+
+    /// Returns the CPUs online now (stable while the guard lives).
+    pub fn online_cpus(&self) -> impl Iterator<Item = CpuId> + '_ {
+        // SAFETY: `__cpu_online_mask` is a valid, static cpumask.
+        let online = unsafe { Cpumask::from_raw(&raw const bindings::__cpu_online_mask) };
+        (0..crate::cpu::nr_cpu_ids())
+            .filter_map(CpuId::from_u32)
+            .filter(move |&cpu| online.test(cpu))
+    }
+
+    /// Runs `f` on `cpu`, in task context (a kworker bound to that CPU),
+    /// waits for it and returns its result.
+    ///
+    /// Task context rather than an IPI, so that `f` may open a kernel FPU
+    /// section whatever the target CPU was doing; the guard keeps `cpu`
+    /// online, so the worker cannot move. Returns `ENXIO` if `cpu` is not
+    /// online.
+    pub fn call_on<R: Send, F: FnOnce(CpuId) -> R + Send>(&self, cpu: CpuId, f: F) -> Result<R> {
+        struct Call<R, F> {
+            f: Option<F>,
+            r: Option<R>,
+        }
+        extern "C" fn trampoline<R, F: FnOnce(CpuId) -> R>(par: *mut c_void) -> c_int {
+            // SAFETY: `par` is the `Call` below, which the calling task does
+            // not touch until `smp_call_on_cpu` has returned.
+            let call = unsafe { &mut *par.cast::<Call<R, F>>() };
+            if let Some(f) = call.f.take() {
+                call.r = Some(f(CpuId::current()));
+            }
+            0
+        }
+        let mut call = Call {
+            f: Some(f),
+            r: None,
+        };
+        let par = (&raw mut call).cast::<c_void>();
+        // SAFETY: `trampoline::<R, F>` has the signature `smp_call_on_cpu`
+        // expects, and `par` stays valid because it waits for the work to
+        // finish.
+        to_result(unsafe {
+            bindings::smp_call_on_cpu(cpu.as_u32(), Some(trampoline::<R, F>), par, false)
+        })?;
+        call.r.ok_or(ENXIO)
+    }
+}
+
+impl Drop for CpusReadGuard {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant this task holds the lock.
+        unsafe { bindings::cpus_read_unlock() };
+    }
+}

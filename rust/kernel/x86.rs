@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! x86 processor facilities: CPUID, vulnerabilities, MSRs, the kernel FPU
+//! section and Key Locker.
+
+pub mod bugs;
+pub mod cpuid;
+pub mod fpu;
+#[cfg(CONFIG_X86_KEYLOCKER)]
+pub mod keylocker;
+pub mod msr;

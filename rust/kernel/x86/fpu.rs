@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Kernel-mode FPU/SIMD sections.
+//!
+//! Kernel code may touch the xmm registers only between
+//! `kernel_fpu_begin()` and `kernel_fpu_end()`, which save the user's
+//! registers and disable preemption. [`KernelFpu`] is that section as a
+//! guard: code that needs SIMD takes a `&KernelFpu`, so it cannot run
+//! outside one.
+//!
+//! C header: [`arch/x86/include/asm/fpu/api.h`](srctree/arch/x86/include/asm/fpu/api.h)
+
+use crate::{
+    bindings,
+    types::NotThreadSafe, //
+};
+
+/// An open kernel FPU section; it ends when the guard is dropped.
+///
+/// Preemption is disabled while the guard lives, so the holder must not
+/// sleep and should keep the section short (the kernel's AES glue bounds it
+/// to one walk step). The guard cannot move to another thread.
+///
+/// # Invariants
+///
+/// `kernel_fpu_begin_mask()` has been called on this CPU and
+/// `kernel_fpu_end()` has not been called since.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::x86::fpu::KernelFpu;
+///
+/// // Task context, no other section open: SIMD is usable.
+/// let fpu = KernelFpu::begin().expect("FPU usable in task context");
+/// drop(fpu);
+/// ```
+#[must_use = "the FPU section ends when the guard is dropped"]
+pub struct KernelFpu {
+    _not_send: NotThreadSafe,
+}
+
+impl KernelFpu {
+    /// Opens a section if SIMD may be used in the current context.
+    ///
+    /// Returns `None` where it may not (for instance in an interrupt that
+    /// arrived while another kernel FPU section was open); callers then take
+    /// a non-SIMD path or defer the work.
+    pub fn begin() -> Option<Self> {
+        // SAFETY: `irq_fpu_usable` only inspects the current context.
+        if !unsafe { bindings::irq_fpu_usable() } {
+            return None;
+        }
+        // SAFETY: SIMD is usable here, as just checked; the matching
+        // `kernel_fpu_end()` is in `Drop`.
+        unsafe { bindings::kernel_fpu_begin_mask(bindings::KFPU_MXCSR) };
+        // INVARIANT: The section was opened above.
+        Some(Self {
+            _not_send: NotThreadSafe,
+        })
+    }
+}
+
+impl Drop for KernelFpu {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant a section is open on this CPU (the
+        // guard is not `Send`, and preemption is off, so it is still the
+        // same CPU).
+        unsafe { bindings::kernel_fpu_end() };
+    }
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Intel Key Locker: AES with keys wrapped by a CPU-internal key.
+//!
+//! Key Locker turns an AES key into a *handle*: the key encrypted and
+//! authenticated under the processor's internal wrapping key (IWKey), which
+//! software cannot read. The AES instructions take the handle, unwrap it
+//! inside the CPU and fail (ZF=1, destination unchanged) if the handle is
+//! not authentic under the IWKey loaded now. A handle is useless on another
+//! machine, after a reboot, or after the IWKey is lost.
+//!
+//! This module is the part of Key Locker that modules (the AES-KL
+//! skciphers) may use: making handles, the AES instructions, and a
+//! read-only view of the system's Key Locker [`State`]. Loading the IWKey,
+//! CR4.KL and the backup MSRs belong to the built-in core
+//! (`arch/x86/kernel/keylocker/`) and are not reachable from here.
+//!
+//! Every instruction runs inside a [`KernelFpu`] section. Data moves between
+//! memory and xmm registers inside the `asm!` blocks only, because the kernel
+//! is built without SSE; every xmm register that held key material or data
+//! is cleared before the block ends.
+//!
+//! C header: [`arch/x86/include/asm/keylocker.h`](srctree/arch/x86/include/asm/keylocker.h)
+//!
+//! Reference: Documentation/arch/x86/keylocker.rst
+
+mod aes;
+mod handle;
+
+pub use aes::{
+    Block,
+    Blocks8, //
+};
+pub use handle::{
+    Handle,
+    Handle128,
+    Handle256, //
+};
+
+use crate::{
+    bindings,
+    x86::cpuid::Leaf, //
+};
+
+/// A Key Locker instruction found the handle illegal or not authentic.
+///
+/// The IWKey changed since the handle was made (the key was lost or the
+/// system re-initialised), or the handle was damaged or used against its
+/// restrictions. Nothing was written.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct HandleRejected;
+
+/// Counts initialisations of Key Locker in this boot.
+///
+/// Handles made under one generation are dead in any later one: each
+/// initialisation loads a fresh IWKey.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Generation(u64);
+
+impl Generation {
+    /// Returns generation `n` (the core counts initialisations from 1).
+    pub const fn new(n: u64) -> Self {
+        Self(n)
+    }
+
+    /// Returns the generation as a number (1 for the first initialisation).
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+/// The system's Key Locker state.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum State {
+    /// No mode chosen: CR4.KL is clear and no Key Locker instruction may run.
+    Disabled,
+    /// Every online CPU holds the wrapping key of this generation.
+    Active(Enabled),
+    /// The wrapping key is gone (for instance after S3 in a mode without
+    /// backup); handles of this generation no longer work anywhere. CR4.KL
+    /// stays set, so instructions fail with ZF=1 rather than fault.
+    Lost(Generation),
+}
+
+/// Proof that Key Locker was active: CR4.KL is set on every online CPU and
+/// stays set for the rest of this boot.
+///
+/// # Invariants
+///
+/// The core published [`State::Active`] with this generation. The core
+/// sets CR4.KL on every CPU before it publishes `Active`, sets it on every
+/// CPU that comes online afterwards before that CPU runs anything, and never
+/// clears it again while the system runs.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Enabled {
+    generation: Generation,
+}
+
+impl Enabled {
+    /// Creates the proof without checking the published state.
+    ///
+    /// For the built-in core, which must make its verification canary
+    /// before it can publish [`State::Active`].
+    ///
+    /// # Safety
+    ///
+    /// CR4.KL must be set on every CPU where a handle made with this proof
+    /// is used, for as long as that handle exists.
+    pub unsafe fn new_unchecked(generation: Generation) -> Self {
+        // INVARIANT: The caller guarantees CR4.KL wherever it matters.
+        Self { generation }
+    }
+
+    /// The generation that was active when this proof was taken.
+    pub fn generation(&self) -> Generation {
+        self.generation
+    }
+}
+
+/// Returns the current state.
+///
+/// The state can change right after this returns (a CPU may come back from
+/// S3 without the key). Users therefore check it again inside the FPU
+/// section that runs their instructions, and check every instruction's
+/// result as well.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::x86::keylocker::{self, State};
+///
+/// match keylocker::state() {
+///     State::Disabled => pr_info!("Key Locker not in use\n"),
+///     State::Active(e) => pr_info!("Key Locker active, generation {}\n", e.generation().as_u64()),
+///     State::Lost(g) => pr_info!("Key Locker key lost in generation {}\n", g.as_u64()),
+/// }
+/// ```
+pub fn state() -> State {
+    // SAFETY: `keylocker_state_read` reads an atomic word and has no
+    // preconditions.
+    let word = unsafe { bindings::keylocker_state_read() };
+    let generation = Generation(word >> bindings::KEYLOCKER_STATE_BITS);
+    match (word & ((1 << bindings::KEYLOCKER_STATE_BITS) - 1)) as u32 {
+        // INVARIANT: The core publishes `ACTIVE` only as described on `Enabled`.
+        bindings::KEYLOCKER_STATE_ACTIVE => State::Active(Enabled { generation }),
+        bindings::KEYLOCKER_STATE_LOST => State::Lost(generation),
+        _ => State::Disabled,
+    }
+}
+
+/// Proof that the CPU has the wide (eight-block) Key Locker instructions.
+///
+/// # Invariants
+///
+/// CPUID.19H:EBX[2] (AESKLE wide) is set.
+#[derive(Copy, Clone, Debug)]
+pub struct Wide(());
+
+impl Wide {
+    /// Returns the proof if the CPU enumerates the wide instructions.
+    pub fn probe() -> Option<Self> {
+        // INVARIANT: Checked right here.
+        (Leaf::read(0x19, 0).ebx & (1 << 2) != 0).then_some(Self(()))
+    }
+}
+
+/// Restrictions recorded in a handle and enforced by the CPU.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Restrictions(u32);
+
+impl Restrictions {
+    /// No restriction.
+    pub const NONE: Self = Self(0);
+    /// The handle works only at CPL 0 (user space cannot use a leaked handle).
+    pub const CPL0_ONLY: Self = Self(1 << 0);
+    /// The handle cannot encrypt.
+    pub const NO_ENCRYPT: Self = Self(1 << 1);
+    /// The handle cannot decrypt.
+    pub const NO_DECRYPT: Self = Self(1 << 2);
+
+    /// Returns the union of `self` and `other`.
+    pub const fn with(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    /// Returns the restrictions this CPU supports (CPUID.19H:EAX[2:0]).
+    pub fn supported() -> Self {
+        Self(Leaf::read(0x19, 0).eax & 0x7)
+    }
+
+    /// Returns whether every restriction in `self` is supported.
+    pub fn is_supported(self) -> bool {
+        self.0 & !Self::supported().0 == 0
+    }
+
+    fn bits(self) -> u32 {
+        self.0
+    }
+}
