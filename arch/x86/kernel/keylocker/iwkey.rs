@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The processor side of the core: CR4.KL, LOADIWKEY, the IWKey backup and
+//! the published state.
+//!
+//! Every processor-state change of the core is in this file. Everything here
+//! runs on one CPU (a worker bound to it during mode selection, a STARTING
+//! hotplug callback or syscore resume) inside a kernel FPU section, which
+//! keeps it there and which the types below demand.
+
+use kernel::{
+    bindings,
+    prelude::*,
+    random,
+    secret::Secret,
+    x86::{
+        fpu::KernelFpu,
+        keylocker::{
+            Generation,
+            State, //
+        },
+        msr,
+    },
+};
+
+/// A wrapping key as LOADIWKEY takes it: the 128-bit integrity key, then
+/// the 256-bit encryption key.
+pub(crate) struct WrappingKey(Secret<48>);
+
+impl WrappingKey {
+    /// Returns an all-zero key, to be filled in place (see [`Secret`]).
+    pub(crate) const fn zeroed() -> Self {
+        Self(Secret::zeroed())
+    }
+
+    /// Fills the key from the kernel's CRNG.
+    pub(crate) fn fill_random(&mut self) {
+        random::fill_bytes(self.0.as_mut());
+    }
+}
+
+/// Where LOADIWKEY takes the key from.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub(crate) enum KeySource {
+    /// Exactly the software-provided key (KeySource=0).
+    Software,
+    /// The software key XORed with the CPU's full-entropy random numbers
+    /// (KeySource=1): nobody, not even this kernel, knows the result.
+    Hardware,
+}
+
+/// CR4.KL is set on the CPU this runs on.
+///
+/// # Invariants
+///
+/// CR4.KL was set on this CPU, and the borrowed FPU section keeps this code
+/// on this CPU while the token lives.
+pub(crate) struct KlCpu<'a> {
+    fpu: &'a KernelFpu,
+}
+
+/// Sets CR4.KL on the CPU this runs on (it may already be set).
+///
+/// Once a mode is chosen every CPU has CR4.KL, even one that could not get
+/// the key: Key Locker instructions must fail with ZF=1 there, not fault.
+pub(crate) fn set_cr4_this_cpu() {
+    // SAFETY: Setting CR4.KL only makes the Key Locker instructions
+    // available; the core checked CPUID.(7,0):ECX.KL before any of this.
+    unsafe { bindings::keylocker_cr4_set() };
+}
+
+/// Sets CR4.KL on this CPU and returns the token for the Key Locker
+/// operations on it.
+pub(crate) fn enable_this_cpu(fpu: &KernelFpu) -> KlCpu<'_> {
+    set_cr4_this_cpu();
+    // INVARIANT: Set above; `fpu` pins us to this CPU.
+    KlCpu { fpu }
+}
+
+impl KlCpu<'_> {
+    /// The FPU section this runs in.
+    pub(crate) fn fpu(&self) -> &KernelFpu {
+        self.fpu
+    }
+
+    /// Loads `key` as this CPU's IWKey. Returns `EAGAIN` if the hardware
+    /// random source did not deliver (only with [`KeySource::Hardware`]).
+    ///
+    /// The caller checks that the CPU supports `source` and `nobackup`.
+    pub(crate) fn load(&self, key: &WrappingKey, source: KeySource, nobackup: bool) -> Result {
+        let control = u32::from(nobackup) | (u32::from(source == KeySource::Hardware) << 1);
+        let zf: u8;
+        // SAFETY:
+        // - CR4.KL is set on this CPU (the `KlCpu` invariant) and we run at
+        //   CPL 0, so LOADIWKEY cannot raise #UD or #GP for those reasons;
+        //   `control` holds only bits the caller checked CPUID for.
+        // - An FPU section is open; xmm0-2 are declared clobbered and
+        //   cleared before the block ends, so the key stays in no register.
+        // - `key` is readable for 48 bytes.
+        unsafe {
+            core::arch::asm!(
+                "movdqu ({k}), %xmm0",
+                "movdqu 16({k}), %xmm1",
+                "movdqu 32({k}), %xmm2",
+                "loadiwkey %xmm2, %xmm1",
+                "setz {zf}",
+                "pxor %xmm0, %xmm0",
+                "pxor %xmm1, %xmm1",
+                "pxor %xmm2, %xmm2",
+                k = in(reg) key.0.as_ref().as_ptr(),
+                zf = out(reg_byte) zf,
+                in("eax") control,
+                out("xmm0") _, out("xmm1") _, out("xmm2") _,
+                options(att_syntax, nostack),
+            );
+        }
+        if zf == 0 {
+            Ok(())
+        } else {
+            Err(EAGAIN)
+        }
+    }
+
+    /// Copies this CPU's IWKey to platform storage; `EIO` if the backup
+    /// is not valid afterwards.
+    pub(crate) fn backup(&self) -> Result {
+        write_msr(bindings::MSR_IA32_COPY_LOCAL_TO_PLATFORM, 1)?;
+        if msr::read_safe(msr::IA32_IWKEYBACKUP_STATUS)? & 1 == 0 {
+            return Err(EIO);
+        }
+        Ok(())
+    }
+
+    /// Loads the IWKey from platform storage; `EIO` if there is no valid
+    /// backup or the copy fails.
+    pub(crate) fn restore(&self) -> Result {
+        if msr::read_safe(msr::IA32_IWKEYBACKUP_STATUS)? & 1 == 0 {
+            return Err(EIO);
+        }
+        write_msr(bindings::MSR_IA32_COPY_PLATFORM_TO_LOCAL, 1)?;
+        if msr::read_safe(msr::IA32_COPY_STATUS)? & 1 == 0 {
+            return Err(EIO);
+        }
+        Ok(())
+    }
+
+    /// Loads an all-zero IWKey and clears CR4.KL: this CPU is back to how
+    /// it was before Key Locker was set up.
+    pub(crate) fn disable(self) {
+        let zero = WrappingKey::zeroed();
+        // A zero software key never fails to load.
+        let _ = self.load(&zero, KeySource::Software, false);
+        // SAFETY: Only called while the system state is `Disabled` (a failed
+        // first initialisation), so no handle exists that could need CR4.KL.
+        unsafe { bindings::keylocker_cr4_clear() };
+    }
+}
+
+/// Writes one of the MSRs the core is allowed to write.
+pub(crate) fn write_msr(msr: u32, val: u64) -> Result {
+    // SAFETY: `keylocker_wrmsr` accepts only the IWKey copy MSRs and the
+    // paravirt MSR, whose writes have no effect on memory safety.
+    kernel::error::to_result(unsafe { bindings::keylocker_wrmsr(msr, val) })
+}
+
+/// Publishes the system state for the AES-KL users.
+pub(crate) fn publish(state: State) {
+    let (code, generation) = match state {
+        State::Disabled => (bindings::KEYLOCKER_STATE_DISABLED, Generation::new(0)),
+        State::Active(e) => (bindings::KEYLOCKER_STATE_ACTIVE, e.generation()),
+        State::Lost(g) => (bindings::KEYLOCKER_STATE_LOST, g),
+    };
+    let word = (generation.as_u64() << bindings::KEYLOCKER_STATE_BITS) | u64::from(code);
+    // SAFETY: Publishing is a plain atomic store; the invariant behind
+    // `Active` (CR4.KL everywhere) is kept by the policy code that calls this.
+    unsafe { bindings::keylocker_state_publish(word) };
+}

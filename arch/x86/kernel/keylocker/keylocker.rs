@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Intel Key Locker core: the wrapping key, loaded in the mode the
+//! administrator picks.
+//!
+//! Linux does not initialise Key Locker on its own. Until a mode is written
+//! to `/sys/devices/system/cpu/keylocker/mode` (or given as
+//! `keylocker.mode=`), CR4.KL stays clear. This built-in code owns
+//! everything that changes the processor's Key Locker state: CR4.KL,
+//! LOADIWKEY, the IWKey backup MSRs and the published state. Modules get
+//! only `kernel::x86::keylocker`.
+//!
+//! Reference: Documentation/arch/x86/keylocker.rst
+
+use kernel::{
+    cpuhp,
+    prelude::*,
+    syscore,
+    sysfs::CpuSubsysGroup, //
+};
+
+mod canary;
+mod caps;
+mod cmdline;
+mod events;
+mod iwkey;
+mod mode;
+mod paravirt;
+mod policy;
+mod sysfs;
+
+module! {
+    type: KeyLocker,
+    name: "keylocker",
+    authors: ["Rust Key Locker for Linux developers"],
+    description: "Intel Key Locker: wrapping key in an administrator-chosen mode",
+    license: "GPL",
+}
+
+/// What stays registered for the life of the system.
+#[pin_data]
+struct Registrations {
+    #[pin]
+    resume: syscore::Registration<events::Resume>,
+    #[pin]
+    files: CpuSubsysGroup<3>,
+    _hotplug: cpuhp::Registration<events::Hotplug>,
+}
+
+struct KeyLocker {
+    _registrations: Option<Pin<KBox<Registrations>>>,
+}
+
+/// Applies `keylocker.mode=` as if it had been written to `mode`.
+fn apply_boot_request(request: &[u8]) {
+    match mode::Mode::parse(request).and_then(policy::select) {
+        Ok(()) => {}
+        Err(e) if e == EINVAL => pr_err!("keylocker.mode=: not a mode name\n"),
+        Err(e) => pr_err!("keylocker.mode=: failed ({:?})\n", e),
+    }
+}
+
+impl kernel::Module for KeyLocker {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let Some(caps) = caps::Caps::probe() else {
+            if cmdline::boot_request().is_some() {
+                pr_err!("keylocker.mode=: this CPU has no Key Locker\n");
+            }
+            return Ok(Self {
+                _registrations: None,
+            });
+        };
+        // SAFETY: The only call, before any other use of the policy.
+        unsafe { policy::init(caps) };
+        let registrations = KBox::pin_init(
+            try_pin_init!(Registrations {
+                resume <- syscore::Registration::new(),
+                files <- CpuSubsysGroup::new(&sysfs::GROUP),
+                _hotplug: cpuhp::Registration::new_nocalls(
+                    cpuhp::State::X86_KEYLOCKER_STARTING,
+                    c"x86/keylocker:starting",
+                )?,
+            }),
+            GFP_KERNEL,
+        )?;
+        if let Some(request) = cmdline::boot_request() {
+            apply_boot_request(request);
+        }
+        Ok(Self {
+            _registrations: Some(registrations),
+        })
+    }
+}
