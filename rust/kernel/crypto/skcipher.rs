@@ -1,0 +1,701 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Symmetric key ciphers (skcipher): implementing an algorithm.
+//!
+//! A driver describes each algorithm with a type implementing [`Algorithm`]
+//! and registers an array of them with [`Registration`]. The crypto API then
+//! calls the algorithm through a `struct skcipher_alg` built here, so driver
+//! code never sees a raw pointer:
+//!
+//! - The per-tfm state is the algorithm's [`Algorithm::Context`], stored in
+//!   the tfm's context area (`cra_ctxsize`), initialised in place when the
+//!   tfm is allocated and dropped when it is freed. `setkey` gets it pinned
+//!   and mutable; `encrypt`/`decrypt` get it shared, because the crypto API
+//!   runs requests on one tfm concurrently but never concurrently with
+//!   `setkey`.
+//! - The data of a request is reached through [`Request::walk`], a safe form
+//!   of the `skcipher_walk_virt()`/`skcipher_walk_done()` loop. Each step
+//!   hands the driver one virtually contiguous [`Chunk`]. The source is
+//!   copied to the destination before the driver sees the chunk, so the
+//!   driver always transforms a single `&mut [u8]` in place: in-place and
+//!   out-of-place requests take the same path, and the driver never holds a
+//!   shared and a mutable reference to memory that may overlap.
+//! - Ciphertext stealing and similar tails need the last bytes of a request
+//!   together; [`Request::walk_prefix`] walks everything before them and
+//!   [`Request::read_at`]/[`Request::write_at`] move the tail through a small
+//!   buffer, as the C AES-NI and AES library glue do.
+//!
+//! C header: [`include/crypto/internal/skcipher.h`](srctree/include/crypto/internal/skcipher.h)
+//!
+//! Reference: <https://docs.kernel.org/crypto/api-skcipher.html>
+
+use crate::{
+    bindings,
+    error::{
+        code::EINVAL,
+        from_result,
+        to_result,
+        VTABLE_DEFAULT_ERROR, //
+    },
+    prelude::*,
+    types::Opaque, //
+};
+use core::{
+    marker::PhantomData,
+    mem::{
+        align_of,
+        size_of,
+        MaybeUninit, //
+    },
+    pin::Pin,
+    ptr, //
+};
+
+/// The longest algorithm or driver name, including the terminating NUL.
+const MAX_NAME_LEN: usize = bindings::CRYPTO_MAX_ALG_NAME as usize;
+
+/// Flags of a tfm that matter to `setkey`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct TfmFlags(u32);
+
+impl TfmFlags {
+    /// No flag set.
+    pub const NONE: Self = Self(0);
+    /// Refuse weak keys (`CRYPTO_TFM_REQ_FORBID_WEAK_KEYS`).
+    pub const FORBID_WEAK_KEYS: Self = Self(bindings::CRYPTO_TFM_REQ_FORBID_WEAK_KEYS);
+
+    /// Whether the user asked for weak keys to be refused (for XTS: the
+    /// two halves of the key must differ).
+    pub fn forbid_weak_keys(self) -> bool {
+        self.0 & bindings::CRYPTO_TFM_REQ_FORBID_WEAK_KEYS != 0
+    }
+}
+
+/// Checks an XTS key the way every XTS implementation must: an even length
+/// and, in FIPS mode or when `flags` forbid weak keys, two different halves
+/// (FIPS mode also limits the length to 32 or 64 bytes).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::crypto::skcipher::{xts_verify_key, TfmFlags};
+///
+/// let mut key = [0u8; 32];
+/// assert!(xts_verify_key(&key[..31], TfmFlags::NONE).is_err());
+/// assert!(xts_verify_key(&key, TfmFlags::NONE).is_ok());
+/// assert!(xts_verify_key(&key, TfmFlags::FORBID_WEAK_KEYS).is_err());
+/// key[16] = 1;
+/// assert!(xts_verify_key(&key, TfmFlags::FORBID_WEAK_KEYS).is_ok());
+/// ```
+pub fn xts_verify_key(key: &[u8], flags: TfmFlags) -> Result {
+    let xts_flags = if flags.forbid_weak_keys() {
+        bindings::XTS_FORBID_WEAK_KEYS as c_int
+    } else {
+        0
+    };
+    // SAFETY: `key` is valid for reads of `key.len()` bytes.
+    to_result(unsafe { bindings::__xts_verify_key(key.as_ptr(), key.len(), xts_flags) })
+}
+
+/// An skcipher algorithm implemented in Rust.
+///
+/// The constants become the fields of the C `struct skcipher_alg`; see
+/// that structure's documentation in `include/crypto/skcipher.h` for their
+/// meaning. Sizes are in bytes.
+#[vtable]
+pub trait Algorithm {
+    /// The per-tfm state (typically the expanded key or a handle for it).
+    ///
+    /// `Sync` because requests on one tfm run concurrently; `Send` because
+    /// the tfm may be freed on another CPU.
+    type Context: Send + Sync;
+
+    /// The algorithm name users ask for, e.g. `c"xts(aes)"`.
+    const NAME: &'static CStr;
+    /// The unique name of this implementation, e.g. `c"xts-aes-aesni"`.
+    const DRIVER_NAME: &'static CStr;
+    /// The default priority among implementations of [`Self::NAME`];
+    /// [`AlgorithmDesc::with_priority`] can change it at registration.
+    const PRIORITY: u32;
+    /// The block size: requests must be a multiple of it (1 for stream
+    /// ciphers such as CTR).
+    const BLOCK_SIZE: u32;
+    /// The smallest key length `setkey` accepts.
+    const MIN_KEY_SIZE: u32;
+    /// The largest key length `setkey` accepts.
+    const MAX_KEY_SIZE: u32;
+    /// The IV length; zero if the algorithm takes no IV.
+    const IV_SIZE: u32 = 0;
+    /// The unit the algorithm processes at once, when larger than
+    /// [`Self::BLOCK_SIZE`] (e.g. 16 for CTR); zero means the block size.
+    const CHUNK_SIZE: u32 = 0;
+    /// The smallest walk step the algorithm wants, if larger than the
+    /// chunk size; zero means the chunk size.
+    const WALK_SIZE: u32 = 0;
+
+    /// Returns an initialiser for the context of a new tfm.
+    fn init() -> impl PinInit<Self::Context, Error>;
+
+    /// Sets the key.
+    ///
+    /// The length is already checked against the key-size constants.
+    /// Implementations wipe every copy of `key` they make.
+    fn setkey(ctx: Pin<&mut Self::Context>, key: &[u8], flags: TfmFlags) -> Result;
+
+    /// Encrypts the request's data.
+    fn encrypt(ctx: &Self::Context, req: &mut Request) -> Result;
+
+    /// Decrypts the request's data; if not implemented, [`Self::encrypt`]
+    /// is used for both directions (as for CTR).
+    fn decrypt(_ctx: &Self::Context, _req: &mut Request) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The definition of one algorithm, ready to be registered.
+///
+/// # Invariants
+///
+/// The wrapped `skcipher_alg` was made by [`AlgorithmDesc::new`] for some
+/// [`Algorithm`] `T`: its callbacks are the trampolines for `T` and its
+/// `cra_ctxsize` leaves room for an aligned `T::Context`.
+pub struct AlgorithmDesc(bindings::skcipher_alg);
+
+impl AlgorithmDesc {
+    /// Describes the algorithm `T`.
+    pub const fn new<T: Algorithm>() -> Self {
+        let base = bindings::crypto_alg {
+            cra_name: copy_name(T::NAME),
+            cra_driver_name: copy_name(T::DRIVER_NAME),
+            cra_priority: T::PRIORITY as c_int,
+            cra_blocksize: T::BLOCK_SIZE,
+            cra_ctxsize: ctx_size::<T::Context>() as c_uint,
+            cra_module: crate::module::this_module::<T::OwnerModule>().as_ptr(),
+            // SAFETY: All-zero is a valid `crypto_alg` (this is what the
+            // C designated initialisers of every driver produce).
+            ..unsafe { MaybeUninit::zeroed().assume_init() }
+        };
+        let common = bindings::skcipher_alg_common {
+            min_keysize: T::MIN_KEY_SIZE,
+            max_keysize: T::MAX_KEY_SIZE,
+            ivsize: T::IV_SIZE,
+            chunksize: T::CHUNK_SIZE,
+            statesize: 0,
+            base,
+        };
+        // SAFETY: All-zero is a valid `skcipher_alg`.
+        let mut alg: bindings::skcipher_alg = unsafe { MaybeUninit::zeroed().assume_init() };
+        alg.setkey = Some(setkey_callback::<T>);
+        alg.encrypt = Some(encrypt_callback::<T>);
+        alg.decrypt = if T::HAS_DECRYPT {
+            Some(decrypt_callback::<T>)
+        } else {
+            Some(encrypt_callback::<T>)
+        };
+        alg.init = Some(init_callback::<T>);
+        alg.exit = Some(exit_callback::<T>);
+        alg.walksize = T::WALK_SIZE;
+        alg.__bindgen_anon_1.co = common;
+        // INVARIANT: Built above from `T`.
+        Self(alg)
+    }
+
+    /// Replaces the priority (for instance with a module parameter).
+    pub const fn with_priority(mut self, priority: u32) -> Self {
+        // `new` initialised the union through `co`.
+        self.0.__bindgen_anon_1.co.base.cra_priority = priority as c_int;
+        self
+    }
+}
+
+/// Copies `name` into a C `char[CRYPTO_MAX_ALG_NAME]`.
+// Always inline to optimise out the error path of `build_assert`.
+#[inline(always)]
+const fn copy_name(name: &'static CStr) -> [c_char; MAX_NAME_LEN] {
+    let src = name.to_bytes_with_nul();
+    let mut dst = [0; MAX_NAME_LEN];
+
+    build_assert!(src.len() <= MAX_NAME_LEN);
+
+    let mut i = 0;
+    while i < src.len() {
+        dst[i] = src[i] as c_char;
+        i += 1;
+    }
+    dst
+}
+
+/// The context area needed for a `C` at its alignment.
+///
+/// The crypto API aligns the context only to `CRYPTO_MINALIGN`; the extra
+/// `align_of::<C>() - 1` bytes let [`ctx_ptr`] align it further, as the
+/// AES-NI glue does for its 16-byte-aligned key schedules.
+const fn ctx_size<C>() -> usize {
+    size_of::<C>() + align_of::<C>() - 1
+}
+
+/// Returns where the `T::Context` of `tfm` lives.
+///
+/// # Safety
+///
+/// `tfm` must be a live tfm of an algorithm registered from
+/// [`AlgorithmDesc::new::<T>`].
+unsafe fn ctx_ptr<T: Algorithm>(tfm: *mut bindings::crypto_skcipher) -> *mut T::Context {
+    // SAFETY: `tfm` is live, so its context area exists.
+    let base = unsafe { bindings::crypto_skcipher_ctx(tfm) }.cast::<u8>();
+    let pad = base.addr().wrapping_neg() & (align_of::<T::Context>() - 1);
+    // SAFETY: By the `AlgorithmDesc` invariant the area is `ctx_size()`
+    // bytes long, so `pad` bytes in there is still inside it, with room for
+    // a `T::Context` after it.
+    unsafe { base.add(pad) }.cast()
+}
+
+/// # Safety
+///
+/// Called by the crypto API only, for a new tfm of an algorithm registered
+/// from [`AlgorithmDesc::new::<T>`].
+unsafe extern "C" fn init_callback<T: Algorithm>(tfm: *mut bindings::crypto_skcipher) -> c_int {
+    // SAFETY: `tfm` is a new tfm of `T`; its context area is uninitialised,
+    // writable and does not move until `exit_callback` runs.
+    let slot = unsafe { ctx_ptr::<T>(tfm) };
+    // SAFETY: `slot` is valid for writes, aligned and pinned (see above). If
+    // this fails, the crypto API frees the tfm without calling `exit`, and
+    // the initialiser has left nothing to drop.
+    match unsafe { pin_init::raw_try_init(slot, T::init()) } {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// Called by the crypto API only, once, for a tfm whose `init` succeeded.
+unsafe extern "C" fn exit_callback<T: Algorithm>(tfm: *mut bindings::crypto_skcipher) {
+    // SAFETY: `init_callback` initialised the context and nothing uses the
+    // tfm any more, so it can be dropped in place.
+    unsafe { ptr::drop_in_place(ctx_ptr::<T>(tfm)) };
+}
+
+/// # Safety
+///
+/// Called by the crypto API only, with a live tfm of `T` and a key of
+/// `keylen` readable bytes, never concurrently with a request on the tfm.
+unsafe extern "C" fn setkey_callback<T: Algorithm>(
+    tfm: *mut bindings::crypto_skcipher,
+    key: *const u8,
+    keylen: c_uint,
+) -> c_int {
+    from_result(|| {
+        let key = if keylen == 0 {
+            &[]
+        } else {
+            // SAFETY: The crypto API passes `keylen` readable bytes.
+            unsafe { core::slice::from_raw_parts(key, keylen as usize) }
+        };
+        // SAFETY: `tfm` is live; `crt_flags` is a plain field.
+        let flags = TfmFlags(unsafe { (*tfm).base.crt_flags });
+        // SAFETY: The context was initialised by `init_callback`, stays at
+        // its place until `exit_callback`, and nothing else uses it during
+        // `setkey` (crypto API rule), so a pinned unique reference is valid.
+        let ctx = unsafe { Pin::new_unchecked(&mut *ctx_ptr::<T>(tfm)) };
+        T::setkey(ctx, key, flags)?;
+        Ok(0)
+    })
+}
+
+/// # Safety
+///
+/// Called by the crypto API only, with a live request on a tfm of `T`.
+unsafe extern "C" fn encrypt_callback<T: Algorithm>(req: *mut bindings::skcipher_request) -> c_int {
+    from_result(|| {
+        // SAFETY: The request is live and belongs to a tfm of `T`.
+        let (ctx, req) = unsafe { request_parts::<T>(req) };
+        T::encrypt(ctx, req)?;
+        Ok(0)
+    })
+}
+
+/// # Safety
+///
+/// Called by the crypto API only, with a live request on a tfm of `T`.
+unsafe extern "C" fn decrypt_callback<T: Algorithm>(req: *mut bindings::skcipher_request) -> c_int {
+    from_result(|| {
+        // SAFETY: The request is live and belongs to a tfm of `T`.
+        let (ctx, req) = unsafe { request_parts::<T>(req) };
+        T::decrypt(ctx, req)?;
+        Ok(0)
+    })
+}
+
+/// Returns the context of the request's tfm and the request.
+///
+/// # Safety
+///
+/// `req` must be a live request on a tfm of `T`, used by nothing else
+/// during `'a`.
+unsafe fn request_parts<'a, T: Algorithm>(
+    req: *mut bindings::skcipher_request,
+) -> (&'a T::Context, &'a mut Request) {
+    // SAFETY: `req` is live, so it names its tfm.
+    let tfm = unsafe { bindings::crypto_skcipher_reqtfm(req) };
+    // SAFETY: The context was initialised by `init_callback` and is only
+    // shared while requests run (no `setkey` concurrently: crypto API rule).
+    let ctx = unsafe { &*ctx_ptr::<T>(tfm) };
+    // SAFETY: The request is live and only the caller uses it.
+    (ctx, unsafe { Request::from_raw(req) })
+}
+
+/// An skcipher request: a length, source and destination scatterlists and
+/// an IV.
+///
+/// # Invariants
+///
+/// Wraps a live `skcipher_request` whose tfm is one of ours, that only the
+/// holder of `&mut Request` uses.
+#[repr(transparent)]
+pub struct Request(Opaque<bindings::skcipher_request>);
+
+impl Request {
+    /// # Safety
+    ///
+    /// `ptr` must be a live request used only through the returned
+    /// reference during `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::skcipher_request) -> &'a mut Self {
+        // SAFETY: `Request` is a transparent wrapper; the caller guarantees
+        // the rest.
+        // INVARIANT: As guaranteed by the caller.
+        unsafe { &mut *ptr.cast() }
+    }
+
+    fn as_raw(&self) -> *mut bindings::skcipher_request {
+        self.0.get()
+    }
+
+    /// Returns the number of bytes to transform.
+    pub fn len(&self) -> usize {
+        // SAFETY: The request is live (type invariant).
+        unsafe { (*self.as_raw()).cryptlen as usize }
+    }
+
+    /// Returns whether the request has no data.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Returns the IV (empty if the algorithm has none).
+    pub fn iv(&self) -> &[u8] {
+        let req = self.as_raw();
+        // SAFETY: The request is live (type invariant), so it names its tfm.
+        let ivsize =
+            unsafe { bindings::crypto_skcipher_ivsize(bindings::crypto_skcipher_reqtfm(req)) };
+        if ivsize == 0 {
+            return &[];
+        }
+        // SAFETY: The crypto API requires `iv` to point to `ivsize` bytes
+        // for the lifetime of the request, separate from the data.
+        unsafe { core::slice::from_raw_parts((*req).iv, ivsize as usize) }
+    }
+
+    /// Walks the whole request; see [`Request::walk_prefix`].
+    pub fn walk(&mut self, f: impl FnMut(&mut Chunk<'_>) -> Result<usize>) -> Result {
+        // SAFETY: The request is live and ours (type invariant).
+        unsafe { walk_raw(self.as_raw(), f) }
+    }
+
+    /// Walks the first `len` bytes of the request, calling `f` on each
+    /// virtually contiguous chunk.
+    ///
+    /// `f` transforms some whole number of units at the start of the chunk
+    /// and returns the number of bytes it left (less than the chunk's
+    /// length, so every step makes progress); they come again at the start
+    /// of the next chunk. An error from `f` ends the walk and is returned.
+    /// Units and chunks follow the algorithm's block, chunk and walk sizes:
+    /// every chunk but the last holds at least one of them.
+    ///
+    /// Returns `EINVAL` if `len` is larger than the request.
+    pub fn walk_prefix(
+        &mut self,
+        len: usize,
+        f: impl FnMut(&mut Chunk<'_>) -> Result<usize>,
+    ) -> Result {
+        if len > self.len() {
+            return Err(EINVAL);
+        }
+        let req = self.as_raw();
+        // SAFETY: All-zero is a valid `skcipher_request` (no completion, no
+        // context); the fields a walk reads are set below.
+        let mut sub: bindings::skcipher_request = unsafe { MaybeUninit::zeroed().assume_init() };
+        // SAFETY: The request is live (type invariant). The subrequest names
+        // the same tfm, flags, scatterlists and IV, with a shorter length,
+        // just as `skcipher_request_set_tfm()`, `_set_callback()` and
+        // `_set_crypt()` would make it. Our algorithms use no request
+        // context, so the subrequest needs none.
+        unsafe {
+            sub.base.tfm = (*req).base.tfm;
+            sub.base.flags = (*req).base.flags;
+            sub.src = (*req).src;
+            sub.dst = (*req).dst;
+            sub.iv = (*req).iv;
+        }
+        sub.cryptlen = len as c_uint;
+        // SAFETY: `sub` describes a prefix of a live request of ours and
+        // lives until the walk ends.
+        unsafe { walk_raw(&mut sub, f) }
+    }
+
+    /// Copies `buf.len()` bytes of the source, starting `offset` bytes into
+    /// the request, into `buf`.
+    pub fn read_at(&self, offset: usize, buf: &mut [u8]) -> Result {
+        self.check_range(offset, buf.len())?;
+        // SAFETY: The range lies within the request's source scatterlist
+        // and `buf` is valid for writes of its length.
+        unsafe {
+            bindings::memcpy_from_sglist(
+                buf.as_mut_ptr().cast(),
+                (*self.as_raw()).src,
+                offset as c_uint,
+                buf.len() as c_uint,
+            )
+        };
+        Ok(())
+    }
+
+    /// Copies `buf` into the destination, starting `offset` bytes into the
+    /// request.
+    pub fn write_at(&mut self, offset: usize, buf: &[u8]) -> Result {
+        self.check_range(offset, buf.len())?;
+        // SAFETY: The range lies within the request's destination
+        // scatterlist and `buf` is valid for reads of its length.
+        unsafe {
+            bindings::memcpy_to_sglist(
+                (*self.as_raw()).dst,
+                offset as c_uint,
+                buf.as_ptr().cast(),
+                buf.len() as c_uint,
+            )
+        };
+        Ok(())
+    }
+
+    fn check_range(&self, offset: usize, len: usize) -> Result {
+        match offset.checked_add(len) {
+            Some(end) if end <= self.len() => Ok(()),
+            _ => Err(EINVAL),
+        }
+    }
+}
+
+/// Runs the `skcipher_walk` loop over `req`, calling `f` on each step.
+///
+/// # Safety
+///
+/// `req` must be a live request on one of our tfms, with scatterlists
+/// covering `cryptlen` bytes, used by nothing else during the call.
+unsafe fn walk_raw(
+    req: *mut bindings::skcipher_request,
+    mut f: impl FnMut(&mut Chunk<'_>) -> Result<usize>,
+) -> Result {
+    let mut walk = MaybeUninit::<bindings::skcipher_walk>::zeroed();
+    // SAFETY: `walk` is writable; `req` is live (caller). `atomic = false`
+    // lets the walk sleep between steps if the request allows it.
+    let mut err = unsafe { bindings::skcipher_walk_virt(walk.as_mut_ptr(), req, false) };
+    // SAFETY: Zero is valid for every field, and `skcipher_walk_virt` has
+    // set the ones it uses.
+    let walk = unsafe { walk.assume_init_mut() };
+    while walk.nbytes != 0 {
+        let len = walk.nbytes as usize;
+        // SAFETY: A walk step is in progress (`nbytes != 0`).
+        let mut chunk = unsafe { Chunk::new(walk) };
+        let res = match f(&mut chunk) {
+            Ok(left) if left < len => Ok(left),
+            Ok(_) => Err(EINVAL),
+            Err(e) => Err(e),
+        };
+        match res {
+            // SAFETY: The step is done; `left` bytes were not processed.
+            Ok(left) => err = unsafe { bindings::skcipher_walk_done(walk, left as c_int) },
+            Err(e) => {
+                // SAFETY: Ending the walk with an error releases what it
+                // holds and copies nothing back.
+                unsafe { bindings::skcipher_walk_done(walk, e.to_errno()) };
+                return Err(e);
+            }
+        }
+    }
+    to_result(err)
+}
+
+/// One step of a walk: a virtually contiguous part of the request.
+///
+/// # Invariants
+///
+/// `walk` is a walk in the middle of a step: `nbytes` bytes at its
+/// destination address are mapped, writable and hold the source data, and
+/// `ivsize` bytes at `iv` are the walk's IV.
+pub struct Chunk<'a> {
+    walk: &'a mut bindings::skcipher_walk,
+    _p: PhantomData<&'a mut [u8]>,
+}
+
+impl<'a> Chunk<'a> {
+    /// # Safety
+    ///
+    /// `walk` must be in the middle of a step (`nbytes != 0`).
+    unsafe fn new(walk: &'a mut bindings::skcipher_walk) -> Self {
+        // SAFETY: The walk is in a step, so both addresses are mapped for
+        // `nbytes` bytes. `ptr::copy` is a `memmove`, so any overlap of
+        // source and destination is handled, and no reference to either
+        // exists yet.
+        unsafe {
+            let src = walk.__bindgen_anon_1.src.virt.addr.cast::<u8>();
+            let dst = walk.__bindgen_anon_2.dst.virt.addr.cast::<u8>();
+            if !ptr::eq(src, dst) {
+                ptr::copy(src, dst, walk.nbytes as usize);
+            }
+        }
+        // INVARIANT: The destination now holds the source data.
+        Self {
+            walk,
+            _p: PhantomData,
+        }
+    }
+
+    /// Returns the number of bytes in this chunk.
+    pub fn len(&self) -> usize {
+        self.walk.nbytes as usize
+    }
+
+    /// Returns whether the chunk is empty (never true in a walk).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Returns whether this is the last step, with no data after it.
+    pub fn is_last(&self) -> bool {
+        self.walk.nbytes == self.walk.total
+    }
+
+    /// Returns the data, to transform in place.
+    pub fn data(&mut self) -> &mut [u8] {
+        self.data_and_iv().0
+    }
+
+    /// Returns the data, to transform in place, and the IV, to update for
+    /// the next chunk (and, after the last one, for the caller).
+    pub fn data_and_iv(&mut self) -> (&mut [u8], &mut [u8]) {
+        // SAFETY: By the type invariant `nbytes` bytes at the destination
+        // are mapped and writable until the step ends, which cannot happen
+        // while `self` is borrowed.
+        let data = unsafe {
+            core::slice::from_raw_parts_mut(
+                self.walk.__bindgen_anon_2.dst.virt.addr.cast::<u8>(),
+                self.walk.nbytes as usize,
+            )
+        };
+        let iv = if self.walk.ivsize == 0 {
+            &mut []
+        } else {
+            // SAFETY: By the type invariant `iv` holds `ivsize` bytes; it
+            // is the caller's IV buffer or the walk's own copy, never part
+            // of the data (crypto API rule).
+            unsafe {
+                core::slice::from_raw_parts_mut(
+                    self.walk.iv.cast::<u8>(),
+                    self.walk.ivsize as usize,
+                )
+            }
+        };
+        (data, iv)
+    }
+}
+
+/// Registered algorithms; dropping it unregisters them.
+///
+/// # Invariants
+///
+/// `algs` holds `N` algorithms registered with
+/// `crypto_register_skciphers()`; they stay registered, at this address,
+/// until `crypto_unregister_skciphers()` in [`PinnedDrop`].
+///
+/// # Examples
+///
+/// ```
+/// use kernel::crypto::skcipher::{self, AlgorithmDesc, Chunk, Request, TfmFlags};
+///
+/// /// A toy stream cipher: XOR with a one-byte key. Never use it.
+/// struct XorCipher;
+///
+/// #[vtable]
+/// impl skcipher::Algorithm for XorCipher {
+///     type Context = u8;
+///     const NAME: &'static CStr = c"xor-doctest";
+///     const DRIVER_NAME: &'static CStr = c"xor-doctest-rust";
+///     const PRIORITY: u32 = 0;
+///     const BLOCK_SIZE: u32 = 1;
+///     const MIN_KEY_SIZE: u32 = 1;
+///     const MAX_KEY_SIZE: u32 = 1;
+///
+///     fn init() -> impl PinInit<u8, Error> {
+///         Ok(0)
+///     }
+///
+///     fn setkey(ctx: Pin<&mut u8>, key: &[u8], _flags: TfmFlags) -> Result {
+///         *ctx.get_mut() = key[0];
+///         Ok(())
+///     }
+///
+///     fn encrypt(key: &u8, req: &mut Request) -> Result {
+///         req.walk(|chunk: &mut Chunk<'_>| {
+///             chunk.data().iter_mut().for_each(|b| *b ^= *key);
+///             Ok(0)
+///         })
+///     }
+/// }
+///
+/// let desc = AlgorithmDesc::new::<XorCipher>().with_priority(1);
+/// // A driver keeps the registration in its module:
+/// // KBox::pin_init(skcipher::Registration::new([desc]), GFP_KERNEL)?;
+/// # drop(desc);
+/// # Ok::<(), Error>(())
+/// ```
+#[pin_data(PinnedDrop)]
+pub struct Registration<const N: usize> {
+    #[pin]
+    algs: Opaque<[bindings::skcipher_alg; N]>,
+}
+
+// SAFETY: Unregistering may happen on any thread.
+unsafe impl<const N: usize> Send for Registration<N> {}
+
+// SAFETY: `&Registration` offers nothing to call.
+unsafe impl<const N: usize> Sync for Registration<N> {}
+
+impl<const N: usize> Registration<N> {
+    /// Registers `algs`; all of them or none.
+    ///
+    /// Each algorithm is tested (crypto self-tests) before it can be used.
+    pub fn new(algs: [AlgorithmDesc; N]) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            algs <- Opaque::try_ffi_init(move |slot: *mut [bindings::skcipher_alg; N]| {
+                // SAFETY: The initialiser may write to `slot`.
+                unsafe { slot.write(algs.map(|desc| desc.0)) };
+                // SAFETY: `slot` holds `N` algorithms made by
+                // `AlgorithmDesc::new` and is pinned: it stays at this
+                // address until `drop` unregisters them. On failure the
+                // function unregisters what it registered.
+                // INVARIANT: On success all `N` are registered.
+                to_result(unsafe { bindings::crypto_register_skciphers(slot.cast(), N as c_int) })
+            }),
+        })
+    }
+}
+
+#[pinned_drop]
+impl<const N: usize> PinnedDrop for Registration<N> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: By the type invariant the `N` algorithms are registered.
+        // The module that owns them cannot be unloaded while a tfm of them
+        // exists (`cra_module`), so none is in use.
+        unsafe { bindings::crypto_unregister_skciphers(self.algs.get().cast(), N as c_int) };
+    }
+}
