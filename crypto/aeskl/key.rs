@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Handles, the FPU section around them, and the block primitives.
+//!
+//! Every Key Locker instruction runs inside [`with_handle`], which opens
+//! the FPU section and only then checks that the handle's generation is the
+//! one the CPUs hold: checking before the section would leave a window in
+//! which a re-initialisation goes unnoticed. (A change after the check is
+//! still caught, by the instruction's ZF.)
+//!
+//! The key passes from the caller's buffer straight into the instruction's
+//! xmm registers (`Handle*::encode` clears them); no copy of it is made
+//! here, so there is nothing to wipe.
+
+use kernel::{
+    pr_warn_once,
+    prelude::*,
+    secret::wipe,
+    x86::{
+        fpu::KernelFpu,
+        keylocker::{
+            self,
+            Block,
+            Blocks8,
+            Handle as _,
+            Handle128,
+            Handle256,
+            HandleRejected,
+            Restrictions,
+            State,
+            Wide, //
+        },
+    },
+};
+
+/// A handle for an AES-128 or AES-256 key, and whether the CPU has the
+/// wide instructions.
+pub(crate) struct KlKey {
+    handle: KlHandle,
+    wide: Option<Wide>,
+}
+
+enum KlHandle {
+    Aes128(Handle128),
+    Aes256(Handle256),
+}
+
+impl KlKey {
+    /// Wraps `key` (16 or 32 bytes) under the current wrapping key.
+    ///
+    /// The handle works at CPL 0 only when the CPU supports that
+    /// restriction, so user space could not use a leaked handle.
+    pub(crate) fn encode(key: &[u8]) -> Result<Self> {
+        let restrictions = if Restrictions::CPL0_ONLY.is_supported() {
+            Restrictions::CPL0_ONLY
+        } else {
+            Restrictions::NONE
+        };
+        let fpu = KernelFpu::begin().ok_or(EBUSY)?;
+        let State::Active(enabled) = keylocker::state() else {
+            return Err(ENOKEY);
+        };
+        let handle = match key.len() {
+            16 => KlHandle::Aes128(Handle128::encode(
+                &enabled,
+                &fpu,
+                key.try_into().map_err(|_| EINVAL)?,
+                restrictions,
+            )?),
+            32 => KlHandle::Aes256(Handle256::encode(
+                &enabled,
+                &fpu,
+                key.try_into().map_err(|_| EINVAL)?,
+                restrictions,
+            )?),
+            _ => return Err(EINVAL),
+        };
+        drop(fpu);
+        Ok(Self {
+            handle,
+            wide: Wide::probe(),
+        })
+    }
+}
+
+/// Runs `f` in an FPU section with the handle, if the handle still works.
+///
+/// Fails with `ENOKEY` if the key was lost or re-initialised since the
+/// handle was made, and `EBUSY` if the FPU is not usable here.
+pub(crate) fn with_handle<R>(key: &KlKey, f: impl FnOnce(&Cipher<'_>) -> Result<R>) -> Result<R> {
+    let fpu = KernelFpu::begin().ok_or(EBUSY)?;
+    f(&key.cipher(&fpu)?)
+}
+
+/// Runs `f` with two handles in one FPU section; see [`with_handle`].
+pub(crate) fn with_handles<R>(
+    a: &KlKey,
+    b: &KlKey,
+    f: impl FnOnce(&Cipher<'_>, &Cipher<'_>) -> Result<R>,
+) -> Result<R> {
+    let fpu = KernelFpu::begin().ok_or(EBUSY)?;
+    f(&a.cipher(&fpu)?, &b.cipher(&fpu)?)
+}
+
+impl KlKey {
+    /// Returns the handle for use in the open section `fpu`, if the
+    /// wrapping key it was made under is still the one loaded.
+    fn cipher<'a>(&'a self, fpu: &'a KernelFpu) -> Result<Cipher<'a>> {
+        let generation = match &self.handle {
+            KlHandle::Aes128(h) => h.generation(),
+            KlHandle::Aes256(h) => h.generation(),
+        };
+        match keylocker::state() {
+            State::Active(enabled) if enabled.generation() == generation => Ok(Cipher {
+                handle: &self.handle,
+                fpu,
+                wide: self.wide.as_ref(),
+            }),
+            _ => Err(ENOKEY),
+        }
+    }
+}
+
+/// A usable handle inside an FPU section.
+pub(crate) struct Cipher<'a> {
+    handle: &'a KlHandle,
+    fpu: &'a KernelFpu,
+    wide: Option<&'a Wide>,
+}
+
+/// A rejected handle means the wrapping key changed under the request.
+fn rejected(_: HandleRejected) -> Error {
+    ENOKEY
+}
+
+impl Cipher<'_> {
+    /// Encrypts one block in place; on failure the block is unchanged.
+    pub(crate) fn encrypt(&self, block: &mut Block) -> Result {
+        match self.handle {
+            KlHandle::Aes128(h) => h.encrypt(self.fpu, block),
+            KlHandle::Aes256(h) => h.encrypt(self.fpu, block),
+        }
+        .map_err(rejected)
+    }
+
+    /// Decrypts one block in place; on failure the block is unchanged.
+    pub(crate) fn decrypt(&self, block: &mut Block) -> Result {
+        match self.handle {
+            KlHandle::Aes128(h) => h.decrypt(self.fpu, block),
+            KlHandle::Aes256(h) => h.decrypt(self.fpu, block),
+        }
+        .map_err(rejected)
+    }
+
+    /// Encrypts eight blocks in place.
+    pub(crate) fn encrypt8(&self, blocks: &mut Blocks8) -> Result {
+        let Some(wide) = self.wide else {
+            return blocks.iter_mut().try_for_each(|b| self.encrypt(b));
+        };
+        match self.handle {
+            KlHandle::Aes128(h) => h.encrypt8(self.fpu, wide, blocks),
+            KlHandle::Aes256(h) => h.encrypt8(self.fpu, wide, blocks),
+        }
+        .map_err(rejected)
+    }
+
+    /// Decrypts eight blocks in place.
+    pub(crate) fn decrypt8(&self, blocks: &mut Blocks8) -> Result {
+        let Some(wide) = self.wide else {
+            return blocks.iter_mut().try_for_each(|b| self.decrypt(b));
+        };
+        match self.handle {
+            KlHandle::Aes128(h) => h.decrypt8(self.fpu, wide, blocks),
+            KlHandle::Aes256(h) => h.decrypt8(self.fpu, wide, blocks),
+        }
+        .map_err(rejected)
+    }
+}
+
+/// Warns, once, that an AES-192 key is not protected by Key Locker.
+pub(crate) fn warn_unprotected_aes192() {
+    pr_warn_once!(
+        "AES-192 keys are not supported by Key Locker; {}\n",
+        "using the AES library, the key stays in memory"
+    );
+}
+
+/// Runs `f` with scratch blocks, which are wiped afterwards whatever `f`
+/// returns.
+pub(crate) fn with_scratch<const N: usize, R>(f: impl FnOnce(&mut [Block; N]) -> R) -> R {
+    let mut scratch = [[0u8; 16]; N];
+    let r = f(&mut scratch);
+    wipe(scratch.as_flattened_mut());
+    r
+}
+
+/// Reads block `i` of `data`.
+pub(crate) fn load(data: &[u8], i: usize) -> Block {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&data[i * 16..][..16]);
+    b
+}
+
+/// Writes `block` as block `i` of `data`.
+pub(crate) fn store(data: &mut [u8], i: usize, block: &Block) {
+    data[i * 16..][..16].copy_from_slice(block);
+}
+
+/// Reads eight blocks starting at block `i` of `data`.
+pub(crate) fn load8(data: &[u8], i: usize) -> Blocks8 {
+    core::array::from_fn(|j| load(data, i + j))
+}
+
+/// Writes `blocks` starting at block `i` of `data`.
+pub(crate) fn store8(data: &mut [u8], i: usize, blocks: &Blocks8) {
+    for (j, b) in blocks.iter().enumerate() {
+        store(data, i + j, b);
+    }
+}
+
+/// XORs `b` into `a`.
+pub(crate) fn xor(a: &mut Block, b: &Block) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x ^= y;
+    }
+}
