@@ -51,11 +51,7 @@ impl KlKey {
     /// The handle works at CPL 0 only when the CPU supports that
     /// restriction, so user space could not use a leaked handle.
     pub(crate) fn encode(key: &[u8]) -> Result<Self> {
-        let restrictions = if Restrictions::CPL0_ONLY.is_supported() {
-            Restrictions::CPL0_ONLY
-        } else {
-            Restrictions::NONE
-        };
+        let restrictions = Restrictions::kernel();
         let fpu = KernelFpu::begin().ok_or(EBUSY)?;
         let State::Active(enabled) = keylocker::state() else {
             return Err(ENOKEY);

@@ -148,6 +148,21 @@ pub fn state() -> State {
     }
 }
 
+impl State {
+    /// The state as the word [`state`] reads (see `asm/keylocker.h`).
+    ///
+    /// Only the built-in core can publish a word; the encoding lives here,
+    /// next to its decoding, so the two cannot drift apart.
+    pub fn to_word(self) -> u64 {
+        let (code, generation) = match self {
+            State::Disabled => (bindings::KEYLOCKER_STATE_DISABLED, Generation(0)),
+            State::Active(e) => (bindings::KEYLOCKER_STATE_ACTIVE, e.generation),
+            State::Lost(g) => (bindings::KEYLOCKER_STATE_LOST, g),
+        };
+        (generation.0 << bindings::KEYLOCKER_STATE_BITS) | u64::from(code)
+    }
+}
+
 /// Proof that the CPU has the wide (eight-block) Key Locker instructions.
 ///
 /// # Invariants
@@ -181,6 +196,16 @@ impl Restrictions {
     /// Returns the union of `self` and `other`.
     pub const fn with(self, other: Self) -> Self {
         Self(self.0 | other.0)
+    }
+
+    /// The restrictions for handles the kernel makes: CPL0-only where the
+    /// CPU supports it, so user space cannot use a leaked handle.
+    pub fn kernel() -> Self {
+        if Self::CPL0_ONLY.is_supported() {
+            Self::CPL0_ONLY
+        } else {
+            Self::NONE
+        }
     }
 
     /// Returns the restrictions this CPU supports (CPUID.19H:EAX[2:0]).

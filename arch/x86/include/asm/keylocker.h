@@ -2,7 +2,6 @@
 #ifndef _ASM_X86_KEYLOCKER_H
 #define _ASM_X86_KEYLOCKER_H
 
-#include <linux/bits.h>
 #include <linux/types.h>
 
 /*
@@ -15,15 +14,6 @@
 #define KEYLOCKER_STATE_DISABLED	0
 #define KEYLOCKER_STATE_ACTIVE		1
 #define KEYLOCKER_STATE_LOST		2
-
-/* CPUID leaf 0x19 */
-#define KEYLOCKER_CPUID			0x19
-#define KEYLOCKER_CPUID_EAX_CPL0_ONLY	BIT(0)
-#define KEYLOCKER_CPUID_EBX_AESKLE	BIT(0)
-#define KEYLOCKER_CPUID_EBX_WIDE	BIT(2)
-#define KEYLOCKER_CPUID_EBX_BACKUP	BIT(4)
-#define KEYLOCKER_CPUID_ECX_NOBACKUP	BIT(0)
-#define KEYLOCKER_CPUID_ECX_RAND	BIT(1)
 
 /* Paravirtual protocol (Documentation/virt/kvm/x86/keylocker.rst) */
 #define KVM_FEATURE_KEYLOCKER		20

@@ -32,10 +32,9 @@ pub(crate) struct Canary {
 const PLAINTEXT: Block = *b"Key Locker canar";
 
 impl Canary {
-    /// Makes a canary under the IWKey of `cpu`, for `generation`; its
-    /// handle is restricted to CPL 0 if the CPU offers that, like every
-    /// handle the kernel makes.
-    pub(crate) fn new(cpu: &KlCpu<'_>, generation: Generation, cpl0_only: bool) -> Result<Self> {
+    /// Makes a canary under the IWKey of `cpu`, for `generation`, with the
+    /// restrictions of every handle the kernel makes.
+    pub(crate) fn new(cpu: &KlCpu<'_>, generation: Generation) -> Result<Self> {
         let mut key = Secret::<16>::zeroed();
         random::fill_bytes(key.as_mut());
         // SAFETY: The canary is used only on CPUs where the core has just
@@ -43,12 +42,7 @@ impl Canary {
         // while the canary exists: the core clears it only after dropping
         // a canary of a failed initialisation.
         let enabled = unsafe { Enabled::new_unchecked(generation) };
-        let restrictions = if cpl0_only {
-            Restrictions::CPL0_ONLY
-        } else {
-            Restrictions::NONE
-        };
-        let handle = Handle128::encode(&enabled, cpu.fpu(), key.as_ref(), restrictions)?;
+        let handle = Handle128::encode(&enabled, cpu.fpu(), key.as_ref(), Restrictions::kernel())?;
         let mut expected = PLAINTEXT;
         handle.encrypt(cpu.fpu(), &mut expected).map_err(|_| EIO)?;
         Ok(Self { handle, expected })

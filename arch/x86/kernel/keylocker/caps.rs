@@ -15,7 +15,6 @@ use kernel::{
 };
 
 /// CPUID.19H bits (Documentation/arch/x86/keylocker.rst lists them).
-const EAX_CPL0_ONLY: u32 = 1 << 0;
 const EBX_AESKLE: u32 = 1 << 0;
 const EBX_BACKUP: u32 = 1 << 4;
 const ECX_NOBACKUP: u32 = 1 << 0;
@@ -24,8 +23,6 @@ const ECX_RANDOM: u32 = 1 << 1;
 /// The Key Locker sub-features the boot CPU enumerates.
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct Caps {
-    /// Handles can be restricted to CPL 0.
-    pub(crate) cpl0_only: bool,
     /// The IWKey backup MSRs exist.
     pub(crate) backup: bool,
     /// LOADIWKEY accepts NoBackup.
@@ -43,7 +40,6 @@ impl Caps {
         }
         let l = Leaf::read(0x19, 0);
         Some(Self {
-            cpl0_only: l.eax & EAX_CPL0_ONLY != 0,
             backup: l.ebx & EBX_BACKUP != 0,
             nobackup: l.ecx & ECX_NOBACKUP != 0,
             random: l.ecx & ECX_RANDOM != 0,

@@ -13,14 +13,7 @@ use kernel::{
     prelude::*,
     random,
     secret::Secret,
-    x86::{
-        fpu::KernelFpu,
-        keylocker::{
-            Generation,
-            State, //
-        },
-        msr,
-    },
+    x86::{fpu::KernelFpu, keylocker::State, msr},
 };
 
 /// A wrapping key as LOADIWKEY takes it: the 128-bit integrity key, then
@@ -165,13 +158,7 @@ pub(crate) fn write_msr(msr: u32, val: u64) -> Result {
 
 /// Publishes the system state for the AES-KL users.
 pub(crate) fn publish(state: State) {
-    let (code, generation) = match state {
-        State::Disabled => (bindings::KEYLOCKER_STATE_DISABLED, Generation::new(0)),
-        State::Active(e) => (bindings::KEYLOCKER_STATE_ACTIVE, e.generation()),
-        State::Lost(g) => (bindings::KEYLOCKER_STATE_LOST, g),
-    };
-    let word = (generation.as_u64() << bindings::KEYLOCKER_STATE_BITS) | u64::from(code);
     // SAFETY: Publishing is a plain atomic store; the invariant behind
     // `Active` (CR4.KL everywhere) is kept by the policy code that calls this.
-    unsafe { bindings::keylocker_state_publish(word) };
+    unsafe { bindings::keylocker_state_publish(state.to_word()) };
 }

@@ -200,7 +200,7 @@ fn bring_up(
     match canary {
         Some(c) if c.check(&cpu) => Ok(None),
         Some(_) => Err(CpuError::Canary),
-        None => Canary::new(&cpu, generation, caps.cpl0_only)
+        None => Canary::new(&cpu, generation)
             .map(Some)
             .map_err(|e| CpuError::Step("canary setup", e)),
     }
