@@ -21,13 +21,9 @@ use crate::{
         code::EINVAL,
         to_result, //
     },
-    prelude::*,
-    secret::wipe, //
+    prelude::*, //
 };
-use core::mem::{
-    size_of,
-    MaybeUninit, //
-};
+use core::mem::size_of;
 
 use super::{
     skcipher::TfmFlags,
@@ -44,64 +40,94 @@ fn is_blocks(len: usize) -> bool {
     len % AES_BLOCK_SIZE == 0
 }
 
-/// An AES key expanded for encryption and decryption (`struct aes_key`).
+/// A C expanded-key structure that is wiped whenever it is re-keyed,
+/// cleared or dropped.
 ///
 /// # Invariants
 ///
-/// `prepared` is true only if `key` was filled by `aes_preparekey()`.
-pub struct Key {
-    key: bindings::aes_key,
+/// `prepared` is true only if `key` was filled by a successful call of the
+/// C function that prepares it.
+struct Expanded<T: Zeroable> {
+    key: T,
     prepared: bool,
 }
 
-impl Key {
-    /// Returns an empty key, to be filled in place with [`Key::prepare`].
-    pub fn new() -> Self {
+impl<T: Zeroable> Expanded<T> {
+    fn new() -> Self {
         // INVARIANT: Not prepared.
         Self {
-            // SAFETY: All-zero is a valid (empty) `aes_key`.
-            key: unsafe { MaybeUninit::zeroed().assume_init() },
+            key: T::zeroed(),
             prepared: false,
         }
     }
 
-    /// Expands `raw` (16, 24 or 32 bytes), replacing and wiping any
-    /// previous key. Returns `EINVAL` for other lengths.
-    pub fn prepare(&mut self, raw: &[u8]) -> Result {
+    /// Wipes the key, then fills it with `prepare` (a C preparation
+    /// function returning 0 or a negative errno).
+    fn prepare(&mut self, prepare: impl FnOnce(&mut T) -> c_int) -> Result {
         self.clear();
-        // SAFETY: `self.key` is writable and `raw` readable for its length.
-        to_result(unsafe { bindings::aes_preparekey(&mut self.key, raw.as_ptr(), raw.len()) })?;
+        to_result(prepare(&mut self.key))?;
         // INVARIANT: Just prepared.
         self.prepared = true;
         Ok(())
     }
 
-    /// Wipes the key.
-    pub fn clear(&mut self) {
+    fn clear(&mut self) {
         // INVARIANT: Not prepared any more.
         self.prepared = false;
-        // SAFETY: `aes_key` is plain data; viewing it as bytes is valid.
-        wipe(unsafe {
-            core::slice::from_raw_parts_mut(
-                (&raw mut self.key).cast::<u8>(),
-                size_of::<bindings::aes_key>(),
-            )
-        });
+        // SAFETY: `self.key` is valid for writes of `size_of::<T>()` bytes,
+        // and all-zero bytes are a valid `T` (`T: Zeroable`).
+        unsafe { bindings::memzero_explicit((&raw mut self.key).cast(), size_of::<T>()) };
+    }
+
+    /// Returns the key if it is prepared, `EINVAL` otherwise.
+    fn get(&self) -> Result<&T> {
+        if self.prepared {
+            Ok(&self.key)
+        } else {
+            Err(EINVAL)
+        }
+    }
+}
+
+impl<T: Zeroable> Drop for Expanded<T> {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+/// An AES key expanded for encryption and decryption (`struct aes_key`).
+pub struct Key(Expanded<bindings::aes_key>);
+
+impl Key {
+    /// Returns an empty key, to be filled in place with [`Key::prepare`].
+    pub fn new() -> Self {
+        Self(Expanded::new())
+    }
+
+    /// Expands `raw` (16, 24 or 32 bytes), replacing and wiping any
+    /// previous key. Returns `EINVAL` for other lengths.
+    pub fn prepare(&mut self, raw: &[u8]) -> Result {
+        self.0.prepare(|key| {
+            // SAFETY: `key` is writable and `raw` readable for its length.
+            unsafe { bindings::aes_preparekey(key, raw.as_ptr(), raw.len()) }
+        })
+    }
+
+    /// Wipes the key.
+    pub fn clear(&mut self) {
+        self.0.clear();
     }
 
     /// Returns whether a key is set.
     pub fn is_prepared(&self) -> bool {
-        self.prepared
+        self.0.get().is_ok()
     }
 
     fn arg(&self) -> Result<bindings::aes_encrypt_arg> {
-        if !self.prepared {
-            return Err(EINVAL);
-        }
         // `aes_encrypt_arg` is a transparent union of two pointers: it is
         // passed exactly like the pointer it holds.
         Ok(bindings::aes_encrypt_arg {
-            full_key: &self.key,
+            full_key: self.0.get()?,
         })
     }
 
@@ -120,13 +146,13 @@ impl Key {
 
     /// Decrypts `data` (whole blocks) in ECB mode.
     pub fn ecb_decrypt(&self, data: &mut [u8]) -> Result {
-        self.arg()?;
+        let key = self.0.get()?;
         if !is_blocks(data.len()) {
             return Err(EINVAL);
         }
         let p = data.as_mut_ptr();
         // SAFETY: As for `ecb_encrypt`.
-        unsafe { bindings::aes_ecb_decrypt(p, p, data.len(), &self.key) };
+        unsafe { bindings::aes_ecb_decrypt(p, p, data.len(), key) };
         Ok(())
     }
 
@@ -146,13 +172,13 @@ impl Key {
     /// Decrypts `data` (whole blocks) in CBC mode, updating `iv` to the
     /// last ciphertext block.
     pub fn cbc_decrypt(&self, data: &mut [u8], iv: &mut [u8; AES_BLOCK_SIZE]) -> Result {
-        self.arg()?;
+        let key = self.0.get()?;
         if !is_blocks(data.len()) {
             return Err(EINVAL);
         }
         let p = data.as_mut_ptr();
         // SAFETY: As for `cbc_encrypt`.
-        unsafe { bindings::aes_cbc_decrypt(p, p, data.len(), iv.as_mut_ptr(), &self.key) };
+        unsafe { bindings::aes_cbc_decrypt(p, p, data.len(), iv.as_mut_ptr(), key) };
         Ok(())
     }
 
@@ -175,68 +201,38 @@ impl Default for Key {
     }
 }
 
-impl Drop for Key {
-    fn drop(&mut self) {
-        self.clear();
-    }
-}
-
 /// A pair of AES keys expanded for XTS (`struct aes_xts_key`).
-///
-/// # Invariants
-///
-/// `prepared` is true only if `key` was filled by `aes_xts_preparekey()`.
-pub struct XtsKey {
-    key: bindings::aes_xts_key,
-    prepared: bool,
-}
+pub struct XtsKey(Expanded<bindings::aes_xts_key>);
 
 impl XtsKey {
     /// Returns an empty key, to be filled in place with [`XtsKey::prepare`].
     pub fn new() -> Self {
-        // INVARIANT: Not prepared.
-        Self {
-            // SAFETY: All-zero is a valid (empty) `aes_xts_key`.
-            key: unsafe { MaybeUninit::zeroed().assume_init() },
-            prepared: false,
-        }
+        Self(Expanded::new())
     }
 
     /// Expands the XTS key `raw` (32, 48 or 64 bytes), replacing and wiping
     /// any previous key; checks it like
     /// [`xts_verify_key`](super::skcipher::xts_verify_key).
     pub fn prepare(&mut self, raw: &[u8], flags: TfmFlags) -> Result {
-        self.clear();
         let xts_flags = if flags.forbid_weak_keys() {
             bindings::XTS_FORBID_WEAK_KEYS as c_int
         } else {
             0
         };
-        // SAFETY: `self.key` is writable and `raw` readable for its length.
-        to_result(unsafe {
-            bindings::aes_xts_preparekey(&mut self.key, raw.as_ptr(), raw.len(), xts_flags)
-        })?;
-        // INVARIANT: Just prepared.
-        self.prepared = true;
-        Ok(())
+        self.0.prepare(|key| {
+            // SAFETY: `key` is writable and `raw` readable for its length.
+            unsafe { bindings::aes_xts_preparekey(key, raw.as_ptr(), raw.len(), xts_flags) }
+        })
     }
 
     /// Wipes the key.
     pub fn clear(&mut self) {
-        // INVARIANT: Not prepared any more.
-        self.prepared = false;
-        // SAFETY: `aes_xts_key` is plain data; viewing it as bytes is valid.
-        wipe(unsafe {
-            core::slice::from_raw_parts_mut(
-                (&raw mut self.key).cast::<u8>(),
-                size_of::<bindings::aes_xts_key>(),
-            )
-        });
+        self.0.clear();
     }
 
     /// Returns whether a key is set.
     pub fn is_prepared(&self) -> bool {
-        self.prepared
+        self.0.get().is_ok()
     }
 
     /// Encrypts `data` in XTS mode with `tweak`.
@@ -246,28 +242,29 @@ impl XtsKey {
     /// piece but the last must be whole blocks, and the last at least one
     /// block (ciphertext stealing covers a partial final block).
     pub fn encrypt(&self, data: &mut [u8], tweak: &mut [u8; AES_BLOCK_SIZE], cont: bool) -> Result {
-        self.check(data)?;
+        let key = self.checked(data)?;
         let p = data.as_mut_ptr();
         // SAFETY: `p` is valid for `data.len()` bytes; in place is allowed;
         // the key is prepared; `tweak` is 16 writable bytes.
-        unsafe { bindings::aes_xts_encrypt(p, p, data.len(), tweak.as_mut_ptr(), &self.key, cont) };
+        unsafe { bindings::aes_xts_encrypt(p, p, data.len(), tweak.as_mut_ptr(), key, cont) };
         Ok(())
     }
 
     /// Decrypts `data` in XTS mode; see [`XtsKey::encrypt`].
     pub fn decrypt(&self, data: &mut [u8], tweak: &mut [u8; AES_BLOCK_SIZE], cont: bool) -> Result {
-        self.check(data)?;
+        let key = self.checked(data)?;
         let p = data.as_mut_ptr();
         // SAFETY: As for `encrypt`.
-        unsafe { bindings::aes_xts_decrypt(p, p, data.len(), tweak.as_mut_ptr(), &self.key, cont) };
+        unsafe { bindings::aes_xts_decrypt(p, p, data.len(), tweak.as_mut_ptr(), key, cont) };
         Ok(())
     }
 
-    fn check(&self, data: &[u8]) -> Result {
-        if !self.prepared || data.len() < AES_BLOCK_SIZE {
+    /// Returns the key if it is prepared and `data` is at least a block.
+    fn checked(&self, data: &[u8]) -> Result<&bindings::aes_xts_key> {
+        if data.len() < AES_BLOCK_SIZE {
             return Err(EINVAL);
         }
-        Ok(())
+        self.0.get()
     }
 }
 
@@ -276,18 +273,3 @@ impl Default for XtsKey {
         Self::new()
     }
 }
-
-impl Drop for XtsKey {
-    fn drop(&mut self) {
-        self.clear();
-    }
-}
-
-// SAFETY: The keys are plain data, read-only in every `&self` method.
-unsafe impl Sync for Key {}
-// SAFETY: As above; nothing ties them to a thread.
-unsafe impl Send for Key {}
-// SAFETY: As for `Key`.
-unsafe impl Sync for XtsKey {}
-// SAFETY: As for `Key`.
-unsafe impl Send for XtsKey {}
