@@ -39,6 +39,13 @@ mod block;
 mod key;
 mod xts;
 
+use block::{
+    BlockAlg,
+    Cbc,
+    Ctr,
+    Ecb, //
+};
+
 module! {
     type: AesKl,
     name: "aeskl",
@@ -75,9 +82,9 @@ impl kernel::Module for AesKl {
         let priority = module_parameters::priority.value();
         let algs = KBox::pin_init(
             skcipher::Registration::new([
-                AlgorithmDesc::new::<block::Ecb>().with_priority(priority),
-                AlgorithmDesc::new::<block::Cbc>().with_priority(priority),
-                AlgorithmDesc::new::<block::Ctr>().with_priority(priority),
+                AlgorithmDesc::new::<BlockAlg<Ecb>>().with_priority(priority),
+                AlgorithmDesc::new::<BlockAlg<Cbc>>().with_priority(priority),
+                AlgorithmDesc::new::<BlockAlg<Ctr>>().with_priority(priority),
                 AlgorithmDesc::new::<xts::Xts>().with_priority(priority),
             ]),
             GFP_KERNEL,

@@ -9,6 +9,7 @@
 //! sequential. Blocks are copied into locals for the instructions (the
 //! handle API takes whole blocks); the locals are wiped afterwards.
 
+use core::marker::PhantomData;
 use kernel::{
     crypto::{
         aes,
@@ -90,25 +91,60 @@ fn iv_block(iv: &mut [u8]) -> Result<&mut Block> {
     iv.try_into().map_err(|_| EINVAL)
 }
 
-/// AES-ECB: `ecb-aes-aeskl`.
-pub(crate) struct Ecb;
+/// What sets ECB, CBC and CTR apart: their names, sizes and walk. The three
+/// share everything else, in [`BlockAlg`].
+pub(crate) trait BlockMode: Send + Sync {
+    /// See [`skcipher::Algorithm::NAME`].
+    const NAME: &'static CStr;
+    /// See [`skcipher::Algorithm::DRIVER_NAME`].
+    const DRIVER_NAME: &'static CStr;
+    /// See [`skcipher::Algorithm::BLOCK_SIZE`].
+    const BLOCK_SIZE: u32 = AES_BLOCK_SIZE as u32;
+    /// See [`skcipher::Algorithm::IV_SIZE`].
+    const IV_SIZE: u32 = 0;
+    /// See [`skcipher::Algorithm::CHUNK_SIZE`].
+    const CHUNK_SIZE: u32 = 0;
 
-impl Ecb {
-    fn crypt(ctx: &BlockCtx, req: &mut Request, dir: Direction) -> Result {
-        req.walk(|chunk: &mut Chunk<'_>| {
-            let data = chunk.data();
-            let left = partial(data);
-            let whole = data.len() - left;
-            let data = &mut data[..whole];
-            match (&ctx.kl, dir) {
-                (Some(kl), _) => with_handle(kl, |c| ecb_kl(c, data, dir))?,
-                (None, Direction::Encrypt) => ctx.lib.ecb_encrypt(data)?,
-                (None, Direction::Decrypt) => ctx.lib.ecb_decrypt(data)?,
-            }
-            Ok(left)
-        })
+    /// En- or decrypts the request's data.
+    fn crypt(ctx: &BlockCtx, req: &mut Request, dir: Direction) -> Result;
+}
+
+/// The AES-KL algorithm of block mode `M`: `ecb-`, `cbc-` or
+/// `ctr-aes-aeskl`.
+pub(crate) struct BlockAlg<M>(PhantomData<M>);
+
+#[vtable]
+impl<M: BlockMode> skcipher::Algorithm for BlockAlg<M> {
+    type Context = BlockCtx;
+
+    const NAME: &'static CStr = M::NAME;
+    const DRIVER_NAME: &'static CStr = M::DRIVER_NAME;
+    const PRIORITY: u32 = 100;
+    const BLOCK_SIZE: u32 = M::BLOCK_SIZE;
+    const MIN_KEY_SIZE: u32 = 16;
+    const MAX_KEY_SIZE: u32 = 32;
+    const IV_SIZE: u32 = M::IV_SIZE;
+    const CHUNK_SIZE: u32 = M::CHUNK_SIZE;
+
+    fn init() -> impl PinInit<BlockCtx, Error> {
+        BlockCtx::init()
+    }
+
+    fn setkey(ctx: Pin<&mut BlockCtx>, key: &[u8], _flags: TfmFlags) -> Result {
+        BlockCtx::setkey(ctx, key)
+    }
+
+    fn encrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
+        M::crypt(ctx, req, Direction::Encrypt)
+    }
+
+    fn decrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
+        M::crypt(ctx, req, Direction::Decrypt)
     }
 }
+
+/// AES-ECB.
+pub(crate) struct Ecb;
 
 fn ecb_kl(c: &Cipher<'_>, data: &mut [u8], dir: Direction) -> Result {
     let blocks = data.len() / AES_BLOCK_SIZE;
@@ -136,55 +172,28 @@ fn ecb_kl(c: &Cipher<'_>, data: &mut [u8], dir: Direction) -> Result {
     })
 }
 
-#[vtable]
-impl skcipher::Algorithm for Ecb {
-    type Context = BlockCtx;
-
+impl BlockMode for Ecb {
     const NAME: &'static CStr = c"ecb(aes)";
     const DRIVER_NAME: &'static CStr = c"ecb-aes-aeskl";
-    const PRIORITY: u32 = 100;
-    const BLOCK_SIZE: u32 = AES_BLOCK_SIZE as u32;
-    const MIN_KEY_SIZE: u32 = 16;
-    const MAX_KEY_SIZE: u32 = 32;
 
-    fn init() -> impl PinInit<BlockCtx, Error> {
-        BlockCtx::init()
-    }
-
-    fn setkey(ctx: Pin<&mut BlockCtx>, key: &[u8], _flags: TfmFlags) -> Result {
-        BlockCtx::setkey(ctx, key)
-    }
-
-    fn encrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
-        Self::crypt(ctx, req, Direction::Encrypt)
-    }
-
-    fn decrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
-        Self::crypt(ctx, req, Direction::Decrypt)
-    }
-}
-
-/// AES-CBC: `cbc-aes-aeskl`.
-pub(crate) struct Cbc;
-
-impl Cbc {
     fn crypt(ctx: &BlockCtx, req: &mut Request, dir: Direction) -> Result {
         req.walk(|chunk: &mut Chunk<'_>| {
-            let (data, iv) = chunk.data_and_iv();
-            let iv = iv_block(iv)?;
+            let data = chunk.data();
             let left = partial(data);
             let whole = data.len() - left;
             let data = &mut data[..whole];
             match (&ctx.kl, dir) {
-                (Some(kl), Direction::Encrypt) => with_handle(kl, |c| cbc_encrypt_kl(c, data, iv))?,
-                (Some(kl), Direction::Decrypt) => with_handle(kl, |c| cbc_decrypt_kl(c, data, iv))?,
-                (None, Direction::Encrypt) => ctx.lib.cbc_encrypt(data, iv)?,
-                (None, Direction::Decrypt) => ctx.lib.cbc_decrypt(data, iv)?,
+                (Some(kl), _) => with_handle(kl, |c| ecb_kl(c, data, dir))?,
+                (None, Direction::Encrypt) => ctx.lib.ecb_encrypt(data)?,
+                (None, Direction::Decrypt) => ctx.lib.ecb_decrypt(data)?,
             }
             Ok(left)
         })
     }
 }
+
+/// AES-CBC.
+pub(crate) struct Cbc;
 
 /// CBC encryption is sequential: one instruction per block. `iv` becomes
 /// the last ciphertext block.
@@ -232,36 +241,30 @@ fn cbc_decrypt_kl(c: &Cipher<'_>, data: &mut [u8], iv: &mut Block) -> Result {
     })
 }
 
-#[vtable]
-impl skcipher::Algorithm for Cbc {
-    type Context = BlockCtx;
-
+impl BlockMode for Cbc {
     const NAME: &'static CStr = c"cbc(aes)";
     const DRIVER_NAME: &'static CStr = c"cbc-aes-aeskl";
-    const PRIORITY: u32 = 100;
-    const BLOCK_SIZE: u32 = AES_BLOCK_SIZE as u32;
-    const MIN_KEY_SIZE: u32 = 16;
-    const MAX_KEY_SIZE: u32 = 32;
     const IV_SIZE: u32 = AES_BLOCK_SIZE as u32;
 
-    fn init() -> impl PinInit<BlockCtx, Error> {
-        BlockCtx::init()
-    }
-
-    fn setkey(ctx: Pin<&mut BlockCtx>, key: &[u8], _flags: TfmFlags) -> Result {
-        BlockCtx::setkey(ctx, key)
-    }
-
-    fn encrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
-        Self::crypt(ctx, req, Direction::Encrypt)
-    }
-
-    fn decrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
-        Self::crypt(ctx, req, Direction::Decrypt)
+    fn crypt(ctx: &BlockCtx, req: &mut Request, dir: Direction) -> Result {
+        req.walk(|chunk: &mut Chunk<'_>| {
+            let (data, iv) = chunk.data_and_iv();
+            let iv = iv_block(iv)?;
+            let left = partial(data);
+            let whole = data.len() - left;
+            let data = &mut data[..whole];
+            match (&ctx.kl, dir) {
+                (Some(kl), Direction::Encrypt) => with_handle(kl, |c| cbc_encrypt_kl(c, data, iv))?,
+                (Some(kl), Direction::Decrypt) => with_handle(kl, |c| cbc_decrypt_kl(c, data, iv))?,
+                (None, Direction::Encrypt) => ctx.lib.cbc_encrypt(data, iv)?,
+                (None, Direction::Decrypt) => ctx.lib.cbc_decrypt(data, iv)?,
+            }
+            Ok(left)
+        })
     }
 }
 
-/// AES-CTR with a 128-bit big-endian counter: `ctr-aes-aeskl`.
+/// AES-CTR with a 128-bit big-endian counter.
 pub(crate) struct Ctr;
 
 /// Returns counter block `ctr` as bytes.
@@ -310,8 +313,15 @@ fn ctr_kl(c: &Cipher<'_>, data: &mut [u8], iv: &mut Block) -> Result {
     res
 }
 
-impl Ctr {
-    fn crypt(ctx: &BlockCtx, req: &mut Request) -> Result {
+/// CTR is its own inverse: both directions run the same keystream.
+impl BlockMode for Ctr {
+    const NAME: &'static CStr = c"ctr(aes)";
+    const DRIVER_NAME: &'static CStr = c"ctr-aes-aeskl";
+    const BLOCK_SIZE: u32 = 1;
+    const IV_SIZE: u32 = AES_BLOCK_SIZE as u32;
+    const CHUNK_SIZE: u32 = AES_BLOCK_SIZE as u32;
+
+    fn crypt(ctx: &BlockCtx, req: &mut Request, _dir: Direction) -> Result {
         req.walk(|chunk: &mut Chunk<'_>| {
             // Only the last step may end in a partial block.
             let is_last = chunk.is_last();
@@ -326,31 +336,5 @@ impl Ctr {
             }
             Ok(left)
         })
-    }
-}
-
-#[vtable]
-impl skcipher::Algorithm for Ctr {
-    type Context = BlockCtx;
-
-    const NAME: &'static CStr = c"ctr(aes)";
-    const DRIVER_NAME: &'static CStr = c"ctr-aes-aeskl";
-    const PRIORITY: u32 = 100;
-    const BLOCK_SIZE: u32 = 1;
-    const MIN_KEY_SIZE: u32 = 16;
-    const MAX_KEY_SIZE: u32 = 32;
-    const IV_SIZE: u32 = AES_BLOCK_SIZE as u32;
-    const CHUNK_SIZE: u32 = AES_BLOCK_SIZE as u32;
-
-    fn init() -> impl PinInit<BlockCtx, Error> {
-        BlockCtx::init()
-    }
-
-    fn setkey(ctx: Pin<&mut BlockCtx>, key: &[u8], _flags: TfmFlags) -> Result {
-        BlockCtx::setkey(ctx, key)
-    }
-
-    fn encrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
-        Self::crypt(ctx, req)
     }
 }

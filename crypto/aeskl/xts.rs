@@ -209,55 +209,59 @@ impl XtsCtx {
         dir: Direction,
     ) -> Result {
         let mut tweak = None;
-        if main > 0 {
-            req.walk_prefix(main, |chunk: &mut Chunk<'_>| {
-                let data = chunk.data();
-                let left = data.len() % AES_BLOCK_SIZE;
-                let whole = data.len() - left;
-                xts_step(keys, iv, &mut tweak, |c, t| {
-                    xts_blocks(c, &mut data[..whole], t, dir)
-                })?;
-                Ok(left)
-            })?;
-        }
-        if main == req.len() {
-            return Ok(());
-        }
-        with_scratch(|buf: &mut [Block; 2]| {
-            let buf = &mut buf.as_flattened_mut()[..req.len() - main];
-            req.read_at(main, buf)?;
-            xts_step(keys, iv, &mut tweak, |c, t| xts_steal(c, buf, t, dir))?;
-            req.write_at(main, buf)
+        walk_and_steal(req, main, |data, tail| {
+            xts_step(keys, iv, &mut tweak, |c, t| {
+                if tail {
+                    xts_steal(c, data, t, dir)
+                } else {
+                    xts_blocks(c, data, t, dir)
+                }
+            })
         })
     }
 
     fn crypt_lib(&self, req: &mut Request, iv: Block, main: usize, dir: Direction) -> Result {
         let mut tweak = iv;
         let mut cont = false;
-        let crypt = |data: &mut [u8], tweak: &mut Block, cont: bool| match dir {
-            Direction::Encrypt => self.lib.encrypt(data, tweak, cont),
-            Direction::Decrypt => self.lib.decrypt(data, tweak, cont),
-        };
-        if main > 0 {
-            req.walk_prefix(main, |chunk: &mut Chunk<'_>| {
-                let data = chunk.data();
-                let left = data.len() % AES_BLOCK_SIZE;
-                let whole = data.len() - left;
-                crypt(&mut data[..whole], &mut tweak, cont)?;
-                cont = true;
-                Ok(left)
-            })?;
-        }
-        if main == req.len() {
-            return Ok(());
-        }
-        with_scratch(|buf: &mut [Block; 2]| {
-            let buf = &mut buf.as_flattened_mut()[..req.len() - main];
-            req.read_at(main, buf)?;
-            crypt(buf, &mut tweak, cont)?;
-            req.write_at(main, buf)
+        // The library steals the ciphertext itself, in the last piece.
+        walk_and_steal(req, main, |data, _tail| {
+            match dir {
+                Direction::Encrypt => self.lib.encrypt(data, &mut tweak, cont)?,
+                Direction::Decrypt => self.lib.decrypt(data, &mut tweak, cont)?,
+            }
+            cont = true;
+            Ok(())
         })
     }
+}
+
+/// Runs `step` on the whole blocks of each walk step over the first `main`
+/// bytes of `req`, then, if a tail is left (the last full block and a
+/// partial one), once more on the tail in a scratch buffer, which it writes
+/// back. `step`'s second argument says which of the two it is given.
+fn walk_and_steal(
+    req: &mut Request,
+    main: usize,
+    mut step: impl FnMut(&mut [u8], bool) -> Result,
+) -> Result {
+    if main > 0 {
+        req.walk_prefix(main, |chunk: &mut Chunk<'_>| {
+            let data = chunk.data();
+            let left = data.len() % AES_BLOCK_SIZE;
+            let whole = data.len() - left;
+            step(&mut data[..whole], false)?;
+            Ok(left)
+        })?;
+    }
+    if main == req.len() {
+        return Ok(());
+    }
+    with_scratch(|buf: &mut [Block; 2]| {
+        let buf = &mut buf.as_flattened_mut()[..req.len() - main];
+        req.read_at(main, buf)?;
+        step(buf, true)?;
+        req.write_at(main, buf)
+    })
 }
 
 /// AES-XTS: `xts-aes-aeskl`.
