@@ -28,7 +28,8 @@ toolchain:
 
 build: toolchain
 	mkdir -p build
-	$(TOOLS)/klring3/build.sh build/klring3
+	$(TOOLS)/build/guest-rust.sh klring3 build/klring3
+	$(TOOLS)/build/guest-rust.sh klcrypt build/klcrypt
 	$(CHROOT) /src/$(TOOLS)/build/all.sh
 
 demo: build

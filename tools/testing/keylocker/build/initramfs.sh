@@ -28,11 +28,14 @@ for t in "${TOOLS[@]}"; do
 done
 
 cp -a "$obj/modroot/lib/modules" "$root/lib/"
-# The ring-3 Key Locker checks, built on the host by klring3/build.sh.
-[ -x /build/klring3 ] ||
-	die "/build/klring3 missing: build it with tools/testing/keylocker/klring3/build.sh"
+# The ring-3 Key Locker checks and the crypto API driver, built on the host
+# by guest-rust.sh.
 mkdir -p "$root/kl/bin"
-cp /build/klring3 "$root/kl/bin/klring3"
+for tool in klring3 klcrypt; do
+	[ -x "/build/$tool" ] ||
+		die "/build/$tool missing: build it with build/guest-rust.sh $tool /build/$tool"
+	cp "/build/$tool" "$root/kl/bin/$tool"
+done
 cp "$KL_TOOLS/guest/init" "$root/init"
 cp "$KL_TOOLS/guest/lib.sh" "$root/kl/lib.sh"
 cp -r "$KL_TOOLS/guest/tests" "$root/kl/tests"

@@ -92,3 +92,123 @@ kl_ring3() {
 	rc=$?
 	kl_check ring3-ran "$klring3 $* exited $rc" [ "$rc" -eq 0 ]
 }
+
+# kl_aeskl [PARAM=VALUE...]: make Key Locker active in the klmode= mode if it
+# is not, then load aeskl with PARAMs (if it is not loaded yet).
+kl_aeskl() {
+	if [ "$(cat $KL_SYSFS/status)" != active ]; then
+		[ "$(kl_write $KL_SYSFS/mode "$(kl_param klmode)")" = OK ] || return 1
+	fi
+	grep -q '^aeskl ' /proc/modules || modprobe aeskl "$@"
+}
+
+# kl_afalg_drivers: let AF_ALG bind any algorithm or driver by name (this
+# kernel's default allows only a list of algorithm names), as an
+# administrator would to let user space ask for *-aes-aeskl.
+kl_afalg_drivers() {
+	echo 0 >/proc/sys/crypto/af_alg_restrict
+}
+
+# kl_count: the model's Key Locker instruction counters, summed over all
+# vCPUs, as "insn=executed/failed" words.
+kl_count() {
+	kl_host klcount
+}
+
+# kl_count_delta BEFORE AFTER: what ran between two kl_count readings, as
+# sorted "insn=N" words (and "insn-failed=N" for ZF failures), zeros left
+# out.
+kl_count_delta() {
+	printf '%s\n%s\n' "$1" "$2" | awk '
+	NR == 1 { for (i = 1; i <= NF; i++) {
+		split($i, a, "[=/]"); e[a[1]] = a[2]; f[a[1]] = a[3] } }
+	NR == 2 { for (i = 1; i <= NF; i++) { split($i, a, "[=/]")
+		if (a[2] - e[a[1]]) print a[1] "=" a[2] - e[a[1]]
+		if (a[3] - f[a[1]]) print a[1] "-failed=" a[3] - f[a[1]] } }' |
+		sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+# kl_hex N: N random bytes in hex.
+kl_hex() {
+	head -c "$1" /dev/urandom | od -An -v -tx1 | tr -d ' \n'
+}
+
+# kl_scan_key HEX: how often any 16-byte piece of the key HEX appears in a
+# dump of all guest RAM (a key schedule starts with the key itself).
+kl_scan_key() {
+	kl_host scan $(echo "$1" | sed 's/.\{32\}/& /g')
+}
+
+# kl_hold_start DRIVER KEY [ARGS...]: key a tfm of DRIVER through AF_ALG in
+# a klcrypt process that wipes its own copies and then waits; fails unless
+# the tfm encrypted once.
+kl_hold_start() {
+	hold_driver=$1 hold_key=$2
+	shift 2
+	rm -f /tmp/hold.in /tmp/hold.out
+	mkfifo /tmp/hold.in
+	/kl/bin/klcrypt hold-key --driver "$hold_driver" --key "$hold_key" "$@" \
+		</tmp/hold.in >/tmp/hold.out 2>&1 &
+	hold_pid=$!
+	exec 5>/tmp/hold.in
+	for _ in $(seq 100); do
+		grep -q '^KLHOLD before' /tmp/hold.out && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# kl_hold_finish: let the klcrypt of kl_hold_start encrypt again and exit;
+# fails if it did not encrypt the same as before. Its output is left in
+# $hold_out (not printed: the process must be waited for by this shell).
+kl_hold_finish() {
+	echo go >&5
+	exec 5>&-
+	wait "$hold_pid"
+	rc=$?
+	hold_out=$(tr '\n' ' ' </tmp/hold.out)
+	return $rc
+}
+
+# busybox sh runs its own applets before anything on PATH: the tests call
+# e2fsprogs' mke2fs and e2fsck by their paths.
+
+# kl_luks_format DEVICE CIPHER [ARGS...]: LUKS2 with 4096-byte sectors and
+# a 512-bit key, a fixed passphrase (in /tmp/pass) and PBKDF2 at its minimum:
+# the test machine is slow and the passphrase is not what is tested.
+kl_luks_format() {
+	luks_dev=$1 luks_cipher=$2
+	shift 2
+	echo -n kl-test-passphrase >/tmp/pass
+	cryptsetup luksFormat -q --type luks2 --cipher "$luks_cipher" --key-size 512 \
+		--sector-size 4096 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+		--key-file /tmp/pass "$@" "$luks_dev"
+}
+
+# kl_luks_open DEVICE NAME [ARGS...]: open with kl_luks_format's passphrase.
+kl_luks_open() {
+	luks_dev=$1 luks_name=$2
+	shift 2
+	echo -n kl-test-passphrase >/tmp/pass
+	cryptsetup open --key-file /tmp/pass "$@" "$luks_dev" "$luks_name"
+}
+
+# kl_dm_cipher TABLE CIPHER: the dm-crypt TABLE line with its cipher
+# replaced, to map the same data with another implementation.
+kl_dm_cipher() {
+	echo "$1" | awk -v c="$2" '{ $4 = c; print }'
+}
+
+# kl_dm_option TABLE OPTION: the dm-crypt TABLE line with one more optional
+# parameter.
+kl_dm_option() {
+	echo "$1" | awk -v o="$2" '{
+		if (NF == 8) { print $0 " 1 " o; next }
+		$9 = $9 + 1; print $0 " " o }'
+}
+
+# kl_same_sum FILE SUMFILE: true if SUMFILE holds the sha256sum (of stdin)
+# of FILE; false if either is missing or empty.
+kl_same_sum() {
+	[ -s "$1" ] && [ -s "$2" ] && [ "$(sha256sum <"$1")" = "$(cat "$2")" ]
+}

@@ -103,8 +103,8 @@ def read_results(path):
     return [(f"lint/{m.group(1)}", m.group(2), m.group(3)) for m in found]
 
 
-def run_one(s, paths, logdir, scale, echo):
-    workdir = tempfile.mkdtemp(prefix=f"kl-{s.name}-")
+def boot_once(s, paths, workdir, scale, echo):
+    """One boot: run it to KLDONE (or its end) and judge it."""
     machine = Machine(paths, s, workdir, echo=echo)
     try:
         machine.start()
@@ -118,11 +118,31 @@ def run_one(s, paths, logdir, scale, echo):
         machine.console.append(f"runner error: {e!r}")
     finally:
         machine.stop()
+    return judge(s, machine, finished)
+
+
+def run_one(s, paths, logdir, scale, echo):
+    """Every boot of scenario S on one disk; a failed boot ends the run.
+    With several boots, the logs of boot N are kept as boot<N>-*."""
+    workdir = tempfile.mkdtemp(prefix=f"kl-{s.name}-")
+    boots = s.boots()
+    results = []
+    try:
+        for n, boot in enumerate(boots, 1):
+            results += boot_once(boot, paths, workdir, scale, echo)
+            if len(boots) > 1:
+                for f in ("console.log", "ctl.log", "qemu.cmd"):
+                    if os.path.exists(os.path.join(workdir, f)):
+                        os.replace(os.path.join(workdir, f), os.path.join(workdir, f"boot{n}-{f}"))
+            if any(status == "fail" for _, status, _ in results):
+                break
+    finally:
         dest = os.path.join(logdir, s.name)
         shutil.rmtree(dest, ignore_errors=True)
-        shutil.copytree(workdir, dest, ignore=shutil.ignore_patterns("*.sock", "*.dump"))
+        shutil.copytree(workdir, dest,
+                        ignore=shutil.ignore_patterns("*.sock", "*.dump", "disk.img"))
         shutil.rmtree(workdir, ignore_errors=True)
-    return judge(s, machine, finished)
+    return results
 
 
 def main():

@@ -63,11 +63,21 @@ class Machine:
         else:
             cmd += ["-kernel", self.paths["KERNEL"], "-initrd", self.paths["INITRD"],
                     "-append", " ".join(a for a in append if a)]
+        if s.disk:
+            cmd += ["-drive", f"file={self.disk_path()},if=virtio,format=raw"]
         if self.interactive:
             cmd += ["-serial", "mon:stdio", "-serial", "chardev:ctl"]
         else:
             cmd += ["-monitor", "none", "-serial", "stdio", "-serial", "chardev:ctl"]
         return cmd + s.qemu_args, qmp_sock, ctl_sock
+
+    def disk_path(self):
+        """The scenario's disk, created empty on first use."""
+        path = os.path.join(self.workdir, "disk.img")
+        if not os.path.exists(path):
+            with open(path, "wb") as f:
+                f.truncate(self.scenario.disk << 20)
+        return path
 
     def start(self):
         cmd, qmp_sock, ctl_sock = self.command_line()
@@ -145,7 +155,9 @@ class Machine:
         if verb == "cr4kl":
             return self._cr4_kl()
         if verb == "scan":
-            return str(self._scan(bytes.fromhex(args)))
+            return str(self._scan([bytes.fromhex(a) for a in args.split()]))
+        if verb == "klcount":
+            return self._kl_count()
         raise ValueError(f"unknown request {verb!r}")
 
     def _hotadd(self):
@@ -198,10 +210,23 @@ class Machine:
         self.qmp.command("pmemsave", val=0, size=size, filename=path)
         return path
 
-    def _scan(self, pattern):
-        if len(pattern) < 8:
-            raise ValueError("scan pattern must be at least 8 bytes")
-        return self._memory().count(pattern)
+    def _scan(self, patterns):
+        """How often any of PATTERNS occurs in one dump of guest RAM."""
+        if not patterns or any(len(p) < 8 for p in patterns):
+            raise ValueError("scan patterns must be at least 8 bytes")
+        data = self._memory()
+        return sum(data.count(p) for p in patterns)
+
+    def _kl_count(self):
+        """The model's Key Locker instruction counters summed over all
+        vCPUs, as "insn=executed/failed" words in a fixed order."""
+        total = {}
+        for cpu in self.qmp.command("query-cpus-fast"):
+            info = self.qmp.command("x-kl-query", **{"cpu-index": cpu["cpu-index"]})
+            for c in info["counters"]:
+                done, failed = total.get(c["insn"], (0, 0))
+                total[c["insn"]] = (done + c["executed"], failed + c["failed"])
+        return " ".join(f"{insn}={done}/{failed}" for insn, (done, failed) in sorted(total.items()))
 
     def wait_console(self, predicate, timeout):
         """Wait until predicate(line) holds for a console line; the line, None

@@ -3,7 +3,7 @@
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # What a scenario may expect of its own run. Anything but "ok" is a check of
 # the runner itself: the scenario passes only if the runner saw that failure.
@@ -30,6 +30,24 @@ class Scenario:
     # A freestanding multiboot test payload in /build to boot instead of
     # the kernel and initramfs (e.g. the model's conformance suite).
     payload: str = ""
+    # MiB of an empty virtio disk (/dev/vda) that lives as long as the
+    # scenario, across all its boots.
+    disk: int = 0
+    # Later boots of the same machine and disk, each a table that may set
+    # "tests" (default none) and "append" (added to the scenario's).
+    reboots: list = field(default_factory=list)
+
+    def boots(self):
+        """The scenario's boots, in order, as scenarios of their own."""
+        later = []
+        for i, boot in enumerate(self.reboots, 2):
+            unknown = set(boot) - {"tests", "append"}
+            if unknown:
+                raise ValueError(f"{self.name}: reboot {i}: unknown keys {sorted(unknown)}")
+            append = " ".join(x for x in (self.append, boot.get("append", "")) if x)
+            later.append(replace(self, tests=boot.get("tests", []), append=append,
+                                 reboots=[]))
+        return [self] + later
 
 
 def _make(path, name, data):
