@@ -95,12 +95,14 @@ def judge(s, machine, finished):
 
 
 def read_results(path):
-    """KLRESULT lines from a file (lint.sh's output), named lint/<test>."""
+    """KLRESULT lines from a file (lint.sh's output, say), each named
+    <file name without .results>/<test>."""
+    prefix = os.path.basename(path).removesuffix(".results")
     with open(path) as f:
         found = [m for m in map(_RESULT.search, f) if m]
     if not found:
-        return [("lint/results", "fail", f"no results in {path}")]
-    return [(f"lint/{m.group(1)}", m.group(2), m.group(3)) for m in found]
+        return [(f"{prefix}/results", "fail", f"no results in {path}")]
+    return [(f"{prefix}/{m.group(1)}", m.group(2), m.group(3)) for m in found]
 
 
 def boot_once(s, paths, workdir, scale, echo):
@@ -155,7 +157,7 @@ def main():
     ap.add_argument("--interactive", metavar="SCENARIO",
                     help="boot SCENARIO with the console on this terminal and a shell")
     ap.add_argument("--console", action="store_true", help="show each guest console")
-    ap.add_argument("--results", metavar="FILE",
+    ap.add_argument("--results", metavar="FILE", nargs="*", default=[],
                     help="also count the KLRESULT lines in FILE (e.g. lint.sh output)")
     ap.add_argument("--list", action="store_true")
     args = ap.parse_args()
@@ -182,8 +184,9 @@ def main():
         return 1
     passed = failed = skipped = 0
     groups = []
-    if args.results:
-        groups.append(("lint: the kernel's gates on our code", lambda: read_results(args.results)))
+    for path in args.results:
+        groups.append((f"{os.path.basename(path)}: checks run outside the machine",
+                       lambda path=path: read_results(path)))
     for s in chosen:
         groups.append((f"{s.name}: {s.description}",
                        lambda s=s: run_one(s, paths, args.logs, scale, args.console)))

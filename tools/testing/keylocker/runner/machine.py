@@ -65,6 +65,10 @@ class Machine:
                     "-append", " ".join(a for a in append if a)]
         if s.disk:
             cmd += ["-drive", f"file={self.disk_path()},if=virtio,format=raw"]
+        if s.plugin:
+            fpu = self.kernel_symbols()["kernel_fpu_begin_mask"]
+            out = os.path.join(self.workdir, "klinsn.out")
+            cmd += ["-plugin", f"{self.paths['KLINSN']},out={out},watch={fpu:#x}"]
         if self.interactive:
             cmd += ["-serial", "mon:stdio", "-serial", "chardev:ctl"]
         else:
@@ -158,6 +162,10 @@ class Machine:
             return str(self._scan([bytes.fromhex(a) for a in args.split()]))
         if verb == "klcount":
             return self._kl_count()
+        if verb == "snap":
+            return self._snap(int(args))
+        if verb == "ranges":
+            return ",".join(self._code_range(part) for part in args.split())
         raise ValueError(f"unknown request {verb!r}")
 
     def _hotadd(self):
@@ -216,6 +224,54 @@ class Machine:
             raise ValueError("scan patterns must be at least 8 bytes")
         data = self._memory()
         return sum(data.count(p) for p in patterns)
+
+    def _snap(self, tag):
+        """The klinsn plugin's snapshot line with TAG (of the lowest vCPU)."""
+        with open(os.path.join(self.workdir, "klinsn.out")) as f:
+            for line in f:
+                if line.startswith("snap ") and f" tag={tag} " in line:
+                    return line.strip()
+        raise ValueError(f"no snapshot with tag {tag}")
+
+    # Objects whose code the benchmark counts as one driver's, by name.
+    CODE = {
+        "aesni": "arch/x86/crypto/built-in.a",
+        "rust": "rust/kernel.o",
+        "core": "arch/x86/kernel/keylocker/built-in.a",
+    }
+
+    def kernel_symbols(self):
+        """Text symbols of the running kernel, from its System.map."""
+        if not hasattr(self, "_symbols"):
+            self._symbols = {}
+            with open(self.paths["SYSTEM_MAP"]) as f:
+                for line in f:
+                    addr, kind, name = line.split()
+                    if kind in "tTwW":
+                        self._symbols.setdefault(name, int(addr, 16))
+        return self._symbols
+
+    def _code_range(self, part):
+        """"START-END" (hex) of the text of one of CODE in the kernel: the
+        longest run of consecutive System.map text symbols defined there,
+        up to the next symbol."""
+        obj = os.path.join(os.path.dirname(self.paths["SYSTEM_MAP"]), self.CODE[part])
+        nm = subprocess.run(["llvm-nm-19", "--defined-only", obj], check=True,
+                            capture_output=True, text=True).stdout
+        names = {f[2] for f in (line.split() for line in nm.splitlines())
+                 if len(f) == 3 and f[1] in "tT"}
+        ordered = sorted((addr, name) for name, addr in self.kernel_symbols().items())
+        best, start = (0, 0, 0), None
+        for i, (addr, name) in enumerate(ordered):
+            if name in names:
+                start = i if start is None else start
+                if i + 1 - start > best[0] and i + 1 < len(ordered):
+                    best = (i + 1 - start, ordered[start][0], ordered[i + 1][0])
+            else:
+                start = None
+        if not best[0]:
+            raise ValueError(f"no symbol of {obj} in System.map")
+        return f"{best[1]:x}-{best[2]:x}"
 
     def _kl_count(self):
         """The model's Key Locker instruction counters summed over all

@@ -33,6 +33,10 @@ class Scenario:
     # MiB of an empty virtio disk (/dev/vda) that lives as long as the
     # scenario, across all its boots.
     disk: int = 0
+    # Run under the klinsn TCG plugin (tools/testing/keylocker/plugin/),
+    # which counts instructions into klinsn.out, watching the entry of
+    # kernel_fpu_begin_mask.
+    plugin: bool = False
     # Later boots of the same machine and disk, each a table that may set
     # "tests" (default none) and "append" (added to the scenario's).
     reboots: list = field(default_factory=list)

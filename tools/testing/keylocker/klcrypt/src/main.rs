@@ -13,6 +13,8 @@
 //!   counting ([`once`]).
 //! - `hold-key`: keeps a key in a tfm, and nowhere in this process, while
 //!   the harness scans memory ([`hold`]).
+//! - `mark`: a counter snapshot or range marker for the klinsn QEMU
+//!   plugin ([`marker`]).
 //! - `fscrypt-add-key`, `fscrypt-set-policy`, `fscrypt-remove-key`,
 //!   `fscrypt-key-status`: v2 fscrypt policies on AES-256-XTS ([`fscrypt`]).
 //!
@@ -31,6 +33,7 @@ mod errno;
 mod fscrypt;
 mod hex;
 mod hold;
+mod marker;
 mod once;
 mod plan;
 mod report;
@@ -42,10 +45,11 @@ use args::Usage;
 /// Prints the usage of every subcommand.
 fn usage() -> String {
     format!(
-        "usage:\n  {}\n  {}\n  {}\n  {}\n  klcrypt --help\n",
+        "usage:\n  {}\n  {}\n  {}\n  {}\n  {}\n  klcrypt --help\n",
         cross::USAGE,
         once::USAGE,
         hold::USAGE,
+        marker::USAGE,
         fscrypt::USAGE.replace('\n', "\n  ")
     )
 }
@@ -61,6 +65,7 @@ fn main() {
         "cross" => cross::run(args),
         "once" => once::run(args),
         "hold-key" => hold::run(args),
+        "mark" => marker::run(args),
         "fscrypt-add-key" | "fscrypt-set-policy" | "fscrypt-remove-key" | "fscrypt-key-status" => {
             fscrypt::run(&cmd, args)
         }

@@ -6,16 +6,23 @@
 //! so it does exactly one setkey and `requests` requests of `len` bytes,
 //! each sent in one sendmsg() and read in one readv(), then prints one
 //! `KLONCE` line. With `--cpu N` it first pins itself to CPU N.
+//!
+//! For the benchmark, under the klinsn plugin: `--seed S` makes key, IV and
+//! data the same on every run, `--ranges A-B,...` sets the code ranges the
+//! plugin counts separately (before the setkey), and `--mark TAG` puts a
+//! snapshot marker with TAG right before the first request and one with
+//! TAG + 1 right after the last.
 
 use crate::alg::{self, Op, Tfm};
 use crate::args::{self, Usage};
 use crate::errno::SysError;
+use crate::marker::{self, Command};
 use crate::plan;
 use crate::rng::Rng;
 
 /// The usage line of `once`.
 pub const USAGE: &str = "klcrypt once --driver DRIVER --keylen N --len L [--decrypt] \
-     [--requests R] [--cpu N]";
+     [--requests R] [--cpu N] [--seed S] [--ranges A-B,...] [--mark TAG]";
 
 unsafe extern "C" {
     fn sched_setaffinity(pid: i32, size: usize, mask: *const u64) -> i32;
@@ -45,11 +52,18 @@ struct Work {
     len: usize,
     op: Op,
     requests: u64,
+    seed: Option<u64>,
+    ranges: Vec<(u64, u64)>,
+    mark: Option<u32>,
 }
 
 /// One setkey, then the requests.
 fn work(w: &Work) -> Result<(), SysError> {
-    let mut rng = Rng::from_entropy();
+    let mut rng = w.seed.map_or_else(Rng::from_entropy, Rng::new);
+    marker::mark(Command::ClearRanges, 0, 0, 0);
+    for &(start, end) in &w.ranges {
+        marker::mark(Command::AddRange, 0, start, end);
+    }
     let key = plan::random_key(&mut rng, w.keylen, w.driver.contains("xts"));
     let mut data = vec![0; w.len];
     rng.fill(&mut data);
@@ -63,6 +77,9 @@ fn work(w: &Work) -> Result<(), SysError> {
     let mut iv = vec![0; alg::iv_len(&w.driver)];
     tfm.set_key(&key)?;
     let socket = tfm.accept()?;
+    if let Some(tag) = w.mark {
+        marker::mark(Command::Snap, tag, 0, 0);
+    }
     for _ in 0..w.requests {
         rng.fill(&mut iv);
         let got = socket.request(w.op, &iv, &[&data], &mut [&mut *out])?;
@@ -70,12 +87,17 @@ fn work(w: &Work) -> Result<(), SysError> {
             return Err(alg::short("readv", got, w.len));
         }
     }
+    if let Some(tag) = w.mark {
+        marker::mark(Command::Snap, tag.wrapping_add(1), 0, 0);
+    }
     Ok(())
 }
 
 /// The `once` subcommand.
 pub fn run(args: Vec<String>) -> Result<i32, Usage> {
-    let valued = ["driver", "keylen", "len", "requests", "cpu"];
+    let valued = [
+        "driver", "keylen", "len", "requests", "cpu", "seed", "ranges", "mark",
+    ];
     let mut opts = args::parse(args, &valued, &["decrypt"])?;
     let missing = |name: &str| Usage(format!("--{name} is required"));
     let w = Work {
@@ -88,6 +110,15 @@ pub fn run(args: Vec<String>) -> Result<i32, Usage> {
             Op::Encrypt
         },
         requests: opts.number("requests")?.unwrap_or(1),
+        seed: opts.number("seed")?,
+        ranges: match opts.value("ranges") {
+            Some(list) => list
+                .split(',')
+                .map(marker::parse_range)
+                .collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        },
+        mark: opts.number("mark")?,
     };
     let cpu: Option<usize> = opts.number("cpu")?;
     opts.positionals(0)?;
