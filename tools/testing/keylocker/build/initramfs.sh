@@ -36,6 +36,7 @@ for tool in klring3 klcrypt; do
 		die "/build/$tool missing: build it with build/guest-rust.sh $tool /build/$tool"
 	cp "/build/$tool" "$root/kl/bin/$tool"
 done
+cp "$KL_TOOLS/bench-hw" "$root/kl/bin/bench-hw"
 cp "$KL_TOOLS/guest/init" "$root/init"
 cp "$KL_TOOLS/guest/lib.sh" "$root/kl/lib.sh"
 cp -r "$KL_TOOLS/guest/tests" "$root/kl/tests"
