@@ -6,8 +6,11 @@
 //! the AES library's key. Data is processed in place in each walk chunk;
 //! eight blocks at a time where the mode allows it (ECB both ways, CBC
 //! decryption, CTR keystream), one at a time for CBC encryption, which is
-//! sequential. Blocks are copied into locals for the instructions (the
-//! handle API takes whole blocks); the locals are wiped afterwards.
+//! sequential. ECB and CBC run the instructions on the chunk itself (CBC
+//! decryption copies aside the ciphertext it still needs, which is not
+//! secret); CTR makes its keystream in scratch blocks that are wiped
+//! afterwards. In a request that fails (`ENOKEY`), the blocks before the
+//! failing instruction are done and the rest are as they were.
 
 use core::marker::PhantomData;
 use kernel::{
@@ -30,10 +33,8 @@ use kernel::{
 
 use crate::key::{
     self,
-    load,
-    load8,
-    store,
-    store8,
+    blocks_mut,
+    for_each_8_then_1,
     with_handle,
     with_scratch,
     xor,
@@ -146,30 +147,22 @@ impl<M: BlockMode> skcipher::Algorithm for BlockAlg<M> {
 /// AES-ECB.
 pub(crate) struct Ecb;
 
+/// ECB in place: each run of eight blocks is one instruction.
 fn ecb_kl(c: &Cipher<'_>, data: &mut [u8], dir: Direction) -> Result {
-    let blocks = data.len() / AES_BLOCK_SIZE;
-    with_scratch(|x: &mut Blocks8| {
-        let mut i = 0;
-        while i + 8 <= blocks {
-            *x = load8(data, i);
-            match dir {
-                Direction::Encrypt => c.encrypt8(x)?,
-                Direction::Decrypt => c.decrypt8(x)?,
-            }
-            store8(data, i, x);
-            i += 8;
-        }
-        while i < blocks {
-            x[0] = load(data, i);
-            match dir {
-                Direction::Encrypt => c.encrypt(&mut x[0])?,
-                Direction::Decrypt => c.decrypt(&mut x[0])?,
-            }
-            store(data, i, &x[0]);
-            i += 1;
-        }
-        Ok(())
-    })
+    match dir {
+        Direction::Encrypt => for_each_8_then_1(
+            blocks_mut(data),
+            &mut (),
+            |(), x| c.encrypt8(x),
+            |(), b| c.encrypt(b),
+        ),
+        Direction::Decrypt => for_each_8_then_1(
+            blocks_mut(data),
+            &mut (),
+            |(), x| c.decrypt8(x),
+            |(), b| c.decrypt(b),
+        ),
+    }
 }
 
 impl BlockMode for Ecb {
@@ -198,47 +191,43 @@ pub(crate) struct Cbc;
 /// CBC encryption is sequential: one instruction per block. `iv` becomes
 /// the last ciphertext block.
 fn cbc_encrypt_kl(c: &Cipher<'_>, data: &mut [u8], iv: &mut Block) -> Result {
-    with_scratch(|x: &mut [Block; 1]| {
-        x[0] = *iv;
-        for i in 0..data.len() / AES_BLOCK_SIZE {
-            xor(&mut x[0], &load(data, i));
-            c.encrypt(&mut x[0])?;
-            store(data, i, &x[0]);
-            *iv = x[0];
+    for b in blocks_mut(data) {
+        xor(b, iv);
+        if let Err(e) = c.encrypt(b) {
+            // The block is unchanged by the failure: give back the input.
+            xor(b, iv);
+            return Err(e);
         }
-        Ok(())
-    })
+        *iv = *b;
+    }
+    Ok(())
 }
 
 /// CBC decryption, eight blocks per instruction. `iv` becomes the last
-/// ciphertext block.
+/// ciphertext block. Only ciphertext is copied aside, so nothing needs
+/// wiping.
 fn cbc_decrypt_kl(c: &Cipher<'_>, data: &mut [u8], iv: &mut Block) -> Result {
-    let blocks = data.len() / AES_BLOCK_SIZE;
-    with_scratch(|pt: &mut Blocks8| {
-        let mut i = 0;
-        while i + 8 <= blocks {
-            let ct = load8(data, i);
-            *pt = ct;
-            c.decrypt8(pt)?;
-            xor(&mut pt[0], iv);
+    for_each_8_then_1(
+        blocks_mut(data),
+        iv,
+        |iv, run| {
+            let ct = *run;
+            c.decrypt8(run)?;
+            xor(&mut run[0], iv);
             for j in 1..8 {
-                xor(&mut pt[j], &ct[j - 1]);
+                xor(&mut run[j], &ct[j - 1]);
             }
-            store8(data, i, pt);
             *iv = ct[7];
-            i += 8;
-        }
-        while i < blocks {
-            let ct = load(data, i);
-            pt[0] = ct;
-            c.decrypt(&mut pt[0])?;
-            xor(&mut pt[0], iv);
-            store(data, i, &pt[0]);
+            Ok(())
+        },
+        |iv, b| {
+            let ct = *b;
+            c.decrypt(b)?;
+            xor(b, iv);
             *iv = ct;
-            i += 1;
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
 }
 
 impl BlockMode for Cbc {
@@ -273,41 +262,42 @@ fn counter(ctr: u128) -> Block {
 }
 
 /// XORs the keystream into `data`, starting at counter `iv`, and leaves
-/// `iv` at the counter after the last (partial or whole) block used.
+/// `iv` at the counter after the last (partial or whole) block used. The
+/// keystream is made in scratch blocks, wiped afterwards.
 fn ctr_kl(c: &Cipher<'_>, data: &mut [u8], iv: &mut Block) -> Result {
-    let blocks = data.len() / AES_BLOCK_SIZE;
-    let mut ctr = u128::from_be_bytes(*iv);
-    let res = with_scratch(|ks: &mut Blocks8| {
-        let mut i = 0;
-        while i + 8 <= blocks {
-            *ks = core::array::from_fn(|j| counter(ctr.wrapping_add(j as u128)));
-            c.encrypt8(ks)?;
-            for (j, k) in ks.iter().enumerate() {
-                let mut b = load(data, i + j);
-                xor(&mut b, k);
-                store(data, i + j, &b);
+    let whole = data.len() - partial(data);
+    let (res, ctr) = with_scratch(|ks: &mut Blocks8| {
+        let mut state = (u128::from_be_bytes(*iv), ks);
+        let mut res = for_each_8_then_1(
+            blocks_mut(data),
+            &mut state,
+            |(ctr, ks), run| {
+                **ks = core::array::from_fn(|j| counter(ctr.wrapping_add(j as u128)));
+                c.encrypt8(ks)?;
+                run.iter_mut().zip(ks.iter()).for_each(|(b, k)| xor(b, k));
+                *ctr = ctr.wrapping_add(8);
+                Ok(())
+            },
+            |(ctr, ks), b| {
+                ks[0] = counter(*ctr);
+                c.encrypt(&mut ks[0])?;
+                xor(b, &ks[0]);
+                *ctr = ctr.wrapping_add(1);
+                Ok(())
+            },
+        );
+        let (ctr, ks) = &mut state;
+        if res.is_ok() && whole < data.len() {
+            ks[0] = counter(*ctr);
+            res = c.encrypt(&mut ks[0]);
+            if res.is_ok() {
+                for (x, k) in data[whole..].iter_mut().zip(&ks[0]) {
+                    *x ^= k;
+                }
+                *ctr = ctr.wrapping_add(1);
             }
-            ctr = ctr.wrapping_add(8);
-            i += 8;
         }
-        while i < blocks {
-            ks[0] = counter(ctr);
-            c.encrypt(&mut ks[0])?;
-            let mut b = load(data, i);
-            xor(&mut b, &ks[0]);
-            store(data, i, &b);
-            ctr = ctr.wrapping_add(1);
-            i += 1;
-        }
-        if partial(data) != 0 {
-            ks[0] = counter(ctr);
-            c.encrypt(&mut ks[0])?;
-            for (x, k) in data[blocks * AES_BLOCK_SIZE..].iter_mut().zip(&ks[0]) {
-                *x ^= k;
-            }
-            ctr = ctr.wrapping_add(1);
-        }
-        Ok(())
+        (res, state.0)
     });
     *iv = counter(ctr);
     res

@@ -13,6 +13,7 @@
 //! here, so there is nothing to wipe.
 
 use kernel::{
+    crypto::AES_BLOCK_SIZE,
     pr_warn_once,
     prelude::*,
     secret::wipe,
@@ -190,6 +191,34 @@ pub(crate) fn with_scratch<const N: usize, R>(f: impl FnOnce(&mut [Block; N]) ->
     r
 }
 
+/// Views the whole blocks of `data` as blocks, in place; a partial block
+/// at the end is left out.
+pub(crate) fn blocks_mut(data: &mut [u8]) -> &mut [Block] {
+    let n = data.len() / AES_BLOCK_SIZE;
+    // SAFETY: `Block` is `[u8; 16]`, with the alignment of `u8`, so the
+    // first `n * 16` bytes of `data` are `n` valid blocks; the result
+    // borrows `data` mutably for its lifetime.
+    unsafe { core::slice::from_raw_parts_mut(data.as_mut_ptr().cast::<Block>(), n) }
+}
+
+/// Runs `eight` on each run of eight blocks of `blocks` and then `one` on
+/// each block left, in order, stopping at the first error; both get
+/// `state` (an XTS tweak, say) too.
+pub(crate) fn for_each_8_then_1<S>(
+    blocks: &mut [Block],
+    state: &mut S,
+    mut eight: impl FnMut(&mut S, &mut Blocks8) -> Result,
+    mut one: impl FnMut(&mut S, &mut Block) -> Result,
+) -> Result {
+    let mut runs = blocks.chunks_exact_mut(8);
+    for run in &mut runs {
+        eight(state, run.try_into().map_err(|_| EINVAL)?)?;
+    }
+    runs.into_remainder()
+        .iter_mut()
+        .try_for_each(|b| one(state, b))
+}
+
 /// Reads block `i` of `data`.
 pub(crate) fn load(data: &[u8], i: usize) -> Block {
     let mut b = [0u8; 16];
@@ -202,21 +231,10 @@ pub(crate) fn store(data: &mut [u8], i: usize, block: &Block) {
     data[i * 16..][..16].copy_from_slice(block);
 }
 
-/// Reads eight blocks starting at block `i` of `data`.
-pub(crate) fn load8(data: &[u8], i: usize) -> Blocks8 {
-    core::array::from_fn(|j| load(data, i + j))
-}
-
-/// Writes `blocks` starting at block `i` of `data`.
-pub(crate) fn store8(data: &mut [u8], i: usize, blocks: &Blocks8) {
-    for (j, b) in blocks.iter().enumerate() {
-        store(data, i + j, b);
-    }
-}
-
 /// XORs `b` into `a`.
+///
+/// As one 128-bit value, which the compiler does in two 64-bit operations:
+/// kernel Rust has no vector registers, and a byte loop costs sixteen.
 pub(crate) fn xor(a: &mut Block, b: &Block) {
-    for (x, y) in a.iter_mut().zip(b) {
-        *x ^= y;
-    }
+    *a = (u128::from_ne_bytes(*a) ^ u128::from_ne_bytes(*b)).to_ne_bytes();
 }

@@ -39,10 +39,10 @@ use crate::{
     block::Direction,
     key::{
         self,
+        blocks_mut,
+        for_each_8_then_1,
         load,
-        load8,
         store,
-        store8,
         with_handles,
         with_scratch,
         xor,
@@ -91,44 +91,39 @@ impl Tweak {
     }
 }
 
-/// En/decrypts the whole blocks of `data` with the data key, eight per
-/// instruction where possible, advancing `tweak`.
+/// En/decrypts the whole blocks of `data` in place with the data key,
+/// eight per instruction where possible, advancing `tweak`. If an
+/// instruction fails, its blocks are left as they were.
 fn xts_blocks(c: &Cipher<'_>, data: &mut [u8], tweak: &mut Tweak, dir: Direction) -> Result {
-    let blocks = data.len() / AES_BLOCK_SIZE;
-    with_scratch(|x: &mut Blocks8| {
-        let mut i = 0;
-        while i + 8 <= blocks {
+    for_each_8_then_1(
+        blocks_mut(data),
+        tweak,
+        |tweak, x| {
             let t: Blocks8 = core::array::from_fn(|_| tweak.take());
-            *x = load8(data, i);
             x.iter_mut().zip(&t).for_each(|(b, t)| xor(b, t));
-            match dir {
-                Direction::Encrypt => c.encrypt8(x)?,
-                Direction::Decrypt => c.decrypt8(x)?,
-            }
+            let res = match dir {
+                Direction::Encrypt => c.encrypt8(x),
+                Direction::Decrypt => c.decrypt8(x),
+            };
+            // Also after a failure, which leaves the blocks unchanged: the
+            // second XOR then gives them back as they were.
             x.iter_mut().zip(&t).for_each(|(b, t)| xor(b, t));
-            store8(data, i, x);
-            i += 8;
-        }
-        while i < blocks {
-            let t = tweak.take();
-            x[0] = load(data, i);
-            xts_one(c, &mut x[0], &t, dir)?;
-            store(data, i, &x[0]);
-            i += 1;
-        }
-        Ok(())
-    })
+            res
+        },
+        |tweak, b| xts_one(c, b, &tweak.take(), dir),
+    )
 }
 
 /// En/decrypts one block with tweak `t`.
 fn xts_one(c: &Cipher<'_>, b: &mut Block, t: &Block, dir: Direction) -> Result {
     xor(b, t);
-    match dir {
-        Direction::Encrypt => c.encrypt(b)?,
-        Direction::Decrypt => c.decrypt(b)?,
-    }
+    let res = match dir {
+        Direction::Encrypt => c.encrypt(b),
+        Direction::Decrypt => c.decrypt(b),
+    };
+    // As in `xts_blocks`: a block that failed is given back unchanged.
     xor(b, t);
-    Ok(())
+    res
 }
 
 /// Ciphertext stealing over the last full block and the `tail` bytes after
