@@ -26,6 +26,7 @@ use kernel::{
     },
     prelude::*,
     x86::keylocker::{
+        blocks_mut,
         Block,
         Blocks8, //
     },
@@ -33,7 +34,6 @@ use kernel::{
 
 use crate::key::{
     self,
-    blocks_mut,
     for_each_8_then_1,
     with_handle,
     with_scratch,

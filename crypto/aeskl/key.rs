@@ -13,7 +13,6 @@
 //! here, so there is nothing to wipe.
 
 use kernel::{
-    crypto::AES_BLOCK_SIZE,
     pr_warn_once,
     prelude::*,
     secret::wipe,
@@ -189,16 +188,6 @@ pub(crate) fn with_scratch<const N: usize, R>(f: impl FnOnce(&mut [Block; N]) ->
     let r = f(&mut scratch);
     wipe(scratch.as_flattened_mut());
     r
-}
-
-/// Views the whole blocks of `data` as blocks, in place; a partial block
-/// at the end is left out.
-pub(crate) fn blocks_mut(data: &mut [u8]) -> &mut [Block] {
-    let n = data.len() / AES_BLOCK_SIZE;
-    // SAFETY: `Block` is `[u8; 16]`, with the alignment of `u8`, so the
-    // first `n * 16` bytes of `data` are `n` valid blocks; the result
-    // borrows `data` mutably for its lifetime.
-    unsafe { core::slice::from_raw_parts_mut(data.as_mut_ptr().cast::<Block>(), n) }
 }
 
 /// Runs `eight` on each run of eight blocks of `blocks` and then `one` on

@@ -30,6 +30,7 @@ use kernel::{
     },
     prelude::*,
     x86::keylocker::{
+        blocks_mut,
         Block,
         Blocks8, //
     },
@@ -39,7 +40,6 @@ use crate::{
     block::Direction,
     key::{
         self,
-        blocks_mut,
         for_each_8_then_1,
         load,
         store,

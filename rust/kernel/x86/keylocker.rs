@@ -28,6 +28,7 @@ mod aes;
 mod handle;
 
 pub use aes::{
+    blocks_mut,
     Block,
     Blocks8, //
 };

@@ -12,13 +12,39 @@ use super::{
     Wide, //
 };
 use crate::x86::fpu::KernelFpu;
-use core::arch::asm;
+use core::{
+    arch::asm,
+    mem::size_of, //
+};
 
 /// One AES block.
 pub type Block = [u8; 16];
 
 /// Eight AES blocks, the unit of the wide instructions.
 pub type Blocks8 = [Block; 8];
+
+/// Views the whole 16-byte blocks at the start of `data` as [`Block`]s, in
+/// place, so that the instructions can work on a caller's buffer without
+/// copies; a partial block at the end is left out.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::x86::keylocker::blocks_mut;
+///
+/// let mut data = [0u8; 40];
+/// let blocks = blocks_mut(&mut data);
+/// assert_eq!(blocks.len(), 2);
+/// blocks[1][0] = 7;
+/// assert_eq!(data[16], 7);
+/// ```
+pub fn blocks_mut(data: &mut [u8]) -> &mut [Block] {
+    let n = data.len() / size_of::<Block>();
+    // SAFETY: `Block` is `[u8; 16]`, with the alignment of `u8`, so the
+    // first `n * 16` bytes of `data` are `n` valid blocks; the result
+    // borrows `data` mutably for its lifetime.
+    unsafe { core::slice::from_raw_parts_mut(data.as_mut_ptr().cast::<Block>(), n) }
+}
 
 macro_rules! kl_block_op {
     ($(#[$doc:meta])* $name:ident, $insn:literal) => {
