@@ -12,7 +12,6 @@
 //!
 //! Reference: <https://docs.kernel.org/crypto/index.html>
 
-#[cfg(CONFIG_CRYPTO_LIB_AES = "y")]
 pub mod aes;
 pub mod skcipher;
 

@@ -3,6 +3,7 @@
 //! x86 processor facilities: CPUID, vulnerabilities, MSRs, the kernel FPU
 //! section and Key Locker.
 
+#[cfg(CONFIG_X86_KEYLOCKER)]
 pub mod bugs;
 pub mod cpuid;
 pub mod fpu;
