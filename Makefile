@@ -11,7 +11,7 @@ TOOLS := tools/testing/keylocker
 CHROOT := $(TOOLS)/build/in-chroot.sh
 RUNNER := /src/$(TOOLS)/runner/klrun.py
 
-.PHONY: all demo check bench build toolchain run patches clean help
+.PHONY: all demo check bench configs build toolchain run patches clean help
 
 all: demo
 
@@ -19,6 +19,7 @@ help:
 	@echo 'make          build everything missing, then boot the emulated Key Locker machine and show it working'
 	@echo 'make check    build, then run every test; ends with "N passed, N failed, N skipped"'
 	@echo 'make bench    count what AES-KL costs on the emulated machine (build/bench/)'
+	@echo 'make configs  build the exported series in the configurations distributions use'
 	@echo 'make run      boot the emulated machine with a shell on this terminal'
 	@echo 'make patches  export the project as a patch series on the pinned base (build/patches/)'
 	@echo 'make clean    remove build/ (KL_CACHE=$(KL_CACHE) keeps the slow parts)'
@@ -38,12 +39,19 @@ demo: build
 
 check: build patches
 	$(CHROOT) /src/$(TOOLS)/build/lint.sh > build/lint.results
+	$(CHROOT) /src/$(TOOLS)/build/configs.sh --assembled guard > build/config.results
 	$(CHROOT) sh -c '. /build/paths.env && \
 		/src/$(TOOLS)/plugin/selftest.sh $${QEMU%/build/*}' > build/plugin.results
-	$(CHROOT) $(RUNNER) --group check --results /build/lint.results /build/plugin.results
+	$(CHROOT) $(RUNNER) --group check --results /build/lint.results \
+		/build/config.results /build/plugin.results
 
 bench: build
 	$(CHROOT) /src/$(TOOLS)/bench/klbench.py --out /build/bench
+
+configs: patches
+	mkdir -p build
+	$(CHROOT) /src/$(TOOLS)/build/configs.sh | tee build/configs.results
+	$(CHROOT) $(RUNNER) --results-only --results /build/configs.results
 
 run: build
 	$(CHROOT) $(RUNNER) --interactive demo

@@ -10,7 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 base=$("$KL_TOOLS/build/base-kernel.sh")
-exp=/cache/export-$(kl_key "$base" "$(cat "$base/../version" 2>/dev/null || true)")
+exp=$(kl_export_dir "$base")
 src=/src
 g() { git -C "$exp" -c safe.directory='*' "$@"; }
 s() { git -C "$src" -c safe.directory='*' "$@"; }

@@ -27,6 +27,11 @@ kl_key() {
 	done | sha256sum | cut -c1-12
 }
 
+# The git repository `make patches` exports the series into, for base $1.
+kl_export_dir() {
+	echo "/cache/export-$(kl_key "$1" "$(cat "$1/../version" 2>/dev/null || true)")"
+}
+
 kl_chroot_dir() {
 	echo "$KL_CACHE/chroot-$(kl_key "$KL_TOOLS/build/chroot.sh")"
 }

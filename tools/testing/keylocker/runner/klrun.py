@@ -159,6 +159,8 @@ def main():
     ap.add_argument("--console", action="store_true", help="show each guest console")
     ap.add_argument("--results", metavar="FILE", nargs="*", default=[],
                     help="also count the KLRESULT lines in FILE (e.g. lint.sh output)")
+    ap.add_argument("--results-only", action="store_true",
+                    help="count the --results files and boot nothing")
     ap.add_argument("--list", action="store_true")
     args = ap.parse_args()
 
@@ -167,7 +169,7 @@ def main():
         for s in all_scenarios:
             print(f"{s.name:24} [{','.join(s.groups)}] {s.description}")
         return 0
-    paths = read_paths(args.paths)
+    paths = None if args.results_only else read_paths(args.paths)
     scale = float(os.environ.get("KL_TIMEOUT_SCALE") or 1)
 
     if args.interactive:
@@ -176,9 +178,12 @@ def main():
         machine.start()
         return machine.proc.wait()
 
-    chosen = [s for s in all_scenarios
-              if (s.name in args.only if args.only else args.group in s.groups)]
-    if not chosen:
+    if args.results_only:
+        chosen = []
+    else:
+        chosen = [s for s in all_scenarios
+                  if (s.name in args.only if args.only else args.group in s.groups)]
+    if not chosen and not args.results_only:
         print("no scenario selected")
         print("0 passed, 1 failed")
         return 1
