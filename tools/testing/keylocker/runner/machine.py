@@ -153,7 +153,7 @@ class Machine:
         if verb == "suspends":
             return str(len(self.qmp.events("SUSPEND")))
         if verb == "hotadd":
-            return self._hotadd()
+            return self._hotadd(args)
         if verb == "iwkey-scan":
             return self._iwkey_scan()
         if verb == "cr4kl":
@@ -168,7 +168,13 @@ class Machine:
             return ",".join(self._code_range(part) for part in args.split())
         raise ValueError(f"unknown request {verb!r}")
 
-    def _hotadd(self):
+    def _hotadd(self, args):
+        """Add a vCPU in the first free slot; ARGS are its own CPU
+        properties (kl=off, kl-wide=off, ...), so CPUs can differ."""
+        own = {}
+        for arg in args.split():
+            name, value = arg.split("=", 1)
+            own[name] = {"on": True, "off": False}.get(value, value)
         slots = self.qmp.command("query-hotpluggable-cpus")
         slots.sort(key=lambda slot: sorted(slot["props"].items()))
         for slot in slots:
@@ -178,7 +184,7 @@ class Machine:
             props = dict(slot["props"])
             props.pop("node-id", None)
             self.qmp.command("device_add", driver=slot["type"],
-                             id=f"hotcpu{self.hotadded}", **props)
+                             id=f"hotcpu{self.hotadded}", **props, **own)
             return str(slot["props"])
         raise ValueError("no free vCPU slot")
 

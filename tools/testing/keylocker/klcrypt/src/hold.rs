@@ -6,8 +6,9 @@
 //! The key, given as hex, is decoded straight into one fixed buffer, set on
 //! the tfm, and then wiped from this process: the buffer, the hex text and
 //! the XMM registers. What remains is the kernel's copy, if the driver
-//! keeps one. The program encrypts a fixed message (64 zero bytes, zero IV
-//! if the cipher has one), prints `KLHOLD before <hex>`, waits for a line
+//! keeps one. The program encrypts a fixed message (64 zero bytes, or
+//! `--len` bytes, zero IV if the cipher has one), prints
+//! `KLHOLD before <hex>`, waits for a line
 //! (or EOF) on stdin, encrypts the message again with the same tfm and
 //! prints `KLHOLD after <hex>`. Exit status 0 if both ciphertexts are
 //! equal; on an error, `KLHOLD error <errno name>` and exit status 1.
@@ -26,22 +27,22 @@ use crate::wipe::{self, Secret};
 use std::io::Write;
 
 /// The usage line of `hold-key`.
-pub const USAGE: &str = "klcrypt hold-key --driver DRIVER --key HEX [--rekey]";
+pub const USAGE: &str = "klcrypt hold-key --driver DRIVER --key HEX [--len BYTES] [--rekey]";
 
 /// The longest key: AES-256-XTS.
 const MAX_KEY: usize = 64;
 
-/// Bytes of the fixed message.
+/// Bytes of the fixed message unless `--len` says otherwise.
 const MESSAGE: usize = 64;
 
-/// Encrypts the fixed message on `socket`.
-fn encrypt_message(socket: &OpSocket, iv_len: usize) -> Result<Vec<u8>, SysError> {
-    let message = [0u8; MESSAGE];
+/// Encrypts the fixed message of `len` zero bytes on `socket`.
+fn encrypt_message(socket: &OpSocket, iv_len: usize, len: usize) -> Result<Vec<u8>, SysError> {
+    let message = vec![0u8; len];
     let iv = [0u8; alg::MAX_IV];
-    let mut out = vec![0; MESSAGE];
+    let mut out = vec![0; len];
     let got = socket.request(Op::Encrypt, &iv[..iv_len], &[&message], &mut [&mut out])?;
-    if got != MESSAGE {
-        return Err(alg::short("readv", got, MESSAGE));
+    if got != len {
+        return Err(alg::short("readv", got, len));
     }
     Ok(out)
 }
@@ -55,9 +56,10 @@ fn error(what: &str, e: &SysError) -> i32 {
 
 /// The `hold-key` subcommand.
 pub fn run(args: Vec<String>) -> Result<i32, Usage> {
-    let mut opts = args::parse(args, &["driver", "key"], &["rekey"])?;
+    let mut opts = args::parse(args, &["driver", "key", "len"], &["rekey"])?;
     let driver = opts.required("driver")?;
     let mut hex_key = opts.required("key")?;
+    let message = opts.number::<usize>("len")?.unwrap_or(MESSAGE);
     let rekey = opts.flag("rekey");
     opts.positionals(0)?;
 
@@ -84,7 +86,7 @@ pub fn run(args: Vec<String>) -> Result<i32, Usage> {
         Err(e) => return Ok(error("accept", &e)),
     };
     let iv_len = alg::iv_len(&driver);
-    let before = match encrypt_message(&socket, iv_len) {
+    let before = match encrypt_message(&socket, iv_len, message) {
         Ok(out) => out,
         Err(e) => return Ok(error("first encryption", &e)),
     };
@@ -94,7 +96,7 @@ pub fn run(args: Vec<String>) -> Result<i32, Usage> {
     // Whatever arrives, a line, EOF or a read error, ends the wait.
     let _ = std::io::stdin().read_line(&mut String::new());
 
-    let after = match encrypt_message(&socket, iv_len) {
+    let after = match encrypt_message(&socket, iv_len, message) {
         Ok(out) => out,
         Err(e) if rekey && e.errno_name() == "ENOKEY" => {
             error("second encryption", &e);
@@ -103,7 +105,7 @@ pub fn run(args: Vec<String>) -> Result<i32, Usage> {
             let again = tfm
                 .set_key(key.prefix(len))
                 .and_then(|()| tfm.accept())
-                .and_then(|socket| encrypt_message(&socket, iv_len));
+                .and_then(|socket| encrypt_message(&socket, iv_len, message));
             return Ok(match again {
                 Ok(out) => {
                     println!("KLHOLD rekeyed {}", hex::encode(&out));
