@@ -36,6 +36,8 @@
 #define MSR_IWKEYBACKUP_STATUS		0x991
 #define MSR_COPY_LOCAL_TO_PLATFORM	0xd91
 #define MSR_COPY_PLATFORM_TO_LOCAL	0xd92
+#define MSR_KVM_KEYLOCKER		0x4b564d10
+#define KVM_FEATURE_KEYLOCKER		20
 
 #define AAD_KEYTYPE_256	(1u << 24)
 
@@ -897,6 +899,56 @@ static void check_backup(void)
 	load_key(iw_a, 0);
 }
 
+/*
+ * The host side of the paravirt protocol, with "pv=1": discovery, a request
+ * (any, or random with "pvrandom=1"), and what a hostile host does:
+ * "pvlie=1" claims a hardware-random key and loads a software one, which
+ * ENCODEKEY shows; "pvfault=1" advertises the protocol but faults on its
+ * MSR.  Once the host keyed the guest, LOADIWKEY is #UD.  Runs last: the
+ * host keeps the guest keyed.
+ */
+static void check_paravirt(void)
+{
+	struct blk xmm[7];
+	uint32_t r[4], info = 0;
+	uint64_t resp = 0;
+	bool random = expect("pvrandom") == 1;
+
+	cpuid(0x40000000, 0, r);
+	result("pv-discovery",
+	       r[1] == 0x4b4d564b && r[2] == 0x564b4d56 && r[3] == 0x4d &&
+	       r[0] >= 0x40000001 &&
+	       (cpuid(0x40000001, 0, r), r[0] & (1u << KVM_FEATURE_KEYLOCKER)),
+	       "KVM signature, KVM_FEATURE_KEYLOCKER");
+	if (expect("pvfault") == 1) {
+		result("pv-msr-faults",
+		       try_wrmsr(MSR_KVM_KEYLOCKER, 1) == VEC_GP &&
+		       try_rdmsr(MSR_KVM_KEYLOCKER, &resp) == VEC_GP,
+		       "the advertised MSR raises #GP");
+		return;
+	}
+	result("pv-request",
+	       try_wrmsr(MSR_KVM_KEYLOCKER, random ? 2 : 1) == VEC_NONE &&
+	       try_rdmsr(MSR_KVM_KEYLOCKER, &resp) == VEC_NONE &&
+	       (resp & 1) && !(resp >> 63),
+	       "the host answers success");
+	if (encodekey(false, &fips_key[0], 0, xmm, &info).vec != VEC_NONE) {
+		result("pv-keysource", false, "ENCODEKEY faulted");
+		return;
+	}
+	if (expect("pvlie") == 1)
+		result("pv-lie-visible",
+		       ((resp >> 1) & 0xf) == 1 && ((info >> 1) & 0xf) == 0,
+		       "response KeySource=1, ENCODEKEY KeySource=0");
+	else
+		result("pv-keysource",
+		       ((resp >> 1) & 0xf) == ((info >> 1) & 0xf) &&
+		       ((info >> 1) & 0xf) == (random ? 1 : 0),
+		       "response and ENCODEKEY agree on KeySource");
+	result("pv-loadiwkey-ud", load_key(iw_a, 0).vec == VEC_UD,
+	       "LOADIWKEY is #UD once the host keyed the guest");
+}
+
 /* Exceptions of the architectural environment: TS, EM, OSFXSR, LOCK */
 static void check_exceptions(void)
 {
@@ -1080,6 +1132,8 @@ void kl_main(uint32_t magic, const uint32_t *mbi)
 	check_loadiwkey_rules();
 	check_backup();
 	check_exceptions();
+	if (expect("pv") == 1)
+		check_paravirt();
 	check_cr4_kl_off(true);
 	finish();
 }
