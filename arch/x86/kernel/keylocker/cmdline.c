@@ -11,9 +11,12 @@
 /* Longer than any mode name, so an overlong request is kept overlong. */
 static char keylocker_boot_mode[64];
 static size_t keylocker_boot_mode_len;
+/* An empty keylocker.mode= is a request too, and refused like any bad name. */
+static bool keylocker_boot_mode_given;
 
 static int __init keylocker_mode_setup(char *arg)
 {
+	keylocker_boot_mode_given = true;
 	keylocker_boot_mode_len = strlen(arg);
 	strscpy(keylocker_boot_mode, arg);
 	return 1;
@@ -24,5 +27,5 @@ __setup("keylocker.mode=", keylocker_mode_setup);
 const char *keylocker_boot_mode_get(size_t *len)
 {
 	*len = keylocker_boot_mode_len;
-	return keylocker_boot_mode_len ? keylocker_boot_mode : NULL;
+	return keylocker_boot_mode_given ? keylocker_boot_mode : NULL;
 }
