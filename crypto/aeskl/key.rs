@@ -26,7 +26,6 @@ use kernel::{
             Handle128,
             Handle256,
             HandleRejected,
-            Restrictions,
             State,
             Wide, //
         },
@@ -48,14 +47,15 @@ enum KlHandle {
 impl KlKey {
     /// Wraps `key` (16 or 32 bytes) under the current wrapping key.
     ///
-    /// The handle works at CPL 0 only when the CPU supports that
-    /// restriction, so user space could not use a leaked handle.
+    /// The handle works at CPL 0 only when every CPU supports that
+    /// restriction, so user space could not use a leaked handle; the wide
+    /// instructions are used when every CPU has them.
     pub(crate) fn encode(key: &[u8]) -> Result<Self> {
-        let restrictions = Restrictions::kernel();
         let fpu = KernelFpu::begin().ok_or(EBUSY)?;
         let State::Active(enabled) = keylocker::state() else {
             return Err(ENOKEY);
         };
+        let restrictions = enabled.restrictions();
         let handle = match key.len() {
             16 => KlHandle::Aes128(Handle128::encode(
                 &enabled,
@@ -74,7 +74,7 @@ impl KlKey {
         drop(fpu);
         Ok(Self {
             handle,
-            wide: Wide::probe(),
+            wide: enabled.wide(),
         })
     }
 }

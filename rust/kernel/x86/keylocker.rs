@@ -35,7 +35,8 @@ pub use aes::{
 pub use handle::{
     Handle,
     Handle128,
-    Handle256, //
+    Handle256,
+    WrappingKeyInfo, //
 };
 
 use crate::{
@@ -83,18 +84,37 @@ pub enum State {
     Lost(Generation),
 }
 
+/// Optional Key Locker features that every CPU running a generation offers.
+///
+/// CPUs of one machine can differ (a hot-added CPU, a vCPU the hypervisor
+/// configured differently), so what one CPU enumerates says nothing about
+/// the CPU a request runs on next. The core establishes these over every
+/// CPU when it chooses a mode, and declares the key lost when a CPU without
+/// them comes online.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Features {
+    /// The wide (eight-block) instructions (CPUID.19H:EBX[2]).
+    pub wide: bool,
+    /// The CPL0-only handle restriction (CPUID.19H:EAX[0]).
+    pub cpl0_only: bool,
+}
+
 /// Proof that Key Locker was active: CR4.KL is set on every online CPU and
 /// stays set for the rest of this boot.
 ///
 /// # Invariants
 ///
-/// The core published [`State::Active`] with this generation. The core
-/// sets CR4.KL on every CPU before it publishes `Active`, sets it on every
-/// CPU that comes online afterwards before that CPU runs anything, and never
-/// clears it again while the system runs.
+/// The core published [`State::Active`] with this generation and these
+/// features. While it stays published, every CPU that runs has CR4.KL set
+/// and offers `features`: the core sets CR4.KL on every CPU before it
+/// publishes `Active` and on every CPU that comes online afterwards, before
+/// that CPU runs anything, and never clears it again while the system runs;
+/// a CPU without Key Locker or without `features` that comes online ends
+/// the generation (the key is published lost) before it runs anything.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Enabled {
     generation: Generation,
+    features: Features,
 }
 
 impl Enabled {
@@ -105,16 +125,38 @@ impl Enabled {
     ///
     /// # Safety
     ///
-    /// CR4.KL must be set on every CPU where a handle made with this proof
-    /// is used, for as long as that handle exists.
-    pub unsafe fn new_unchecked(generation: Generation) -> Self {
-        // INVARIANT: The caller guarantees CR4.KL wherever it matters.
-        Self { generation }
+    /// For as long as a handle made with this proof exists, every CPU where
+    /// it is used must have CR4.KL set, and every CPU where an instruction
+    /// is run because of `features` must offer them.
+    pub unsafe fn new_unchecked(generation: Generation, features: Features) -> Self {
+        // INVARIANT: The caller guarantees CR4.KL and the features wherever
+        // they matter.
+        Self {
+            generation,
+            features,
+        }
     }
 
     /// The generation that was active when this proof was taken.
     pub fn generation(&self) -> Generation {
         self.generation
+    }
+
+    /// The proof for the wide instructions, if every CPU has them.
+    pub fn wide(&self) -> Option<Wide> {
+        // INVARIANT: By the type invariant, every CPU that runs while this
+        // generation is active has the wide instructions.
+        self.features.wide.then_some(Wide(()))
+    }
+
+    /// The restrictions for handles the kernel makes: CPL0-only where every
+    /// CPU supports it, so user space cannot use a leaked handle.
+    pub fn restrictions(&self) -> Restrictions {
+        if self.features.cpl0_only {
+            Restrictions::CPL0_ONLY
+        } else {
+            Restrictions::NONE
+        }
     }
 }
 
@@ -141,9 +183,16 @@ pub fn state() -> State {
     // preconditions.
     let word = unsafe { bindings::keylocker_state_read() };
     let generation = Generation(word >> bindings::KEYLOCKER_STATE_BITS);
-    match (word & ((1 << bindings::KEYLOCKER_STATE_BITS) - 1)) as u32 {
+    let features = Features {
+        wide: word & u64::from(bindings::KEYLOCKER_STATE_WIDE) != 0,
+        cpl0_only: word & u64::from(bindings::KEYLOCKER_STATE_CPL0) != 0,
+    };
+    match (word & u64::from(bindings::KEYLOCKER_STATE_MASK)) as u32 {
         // INVARIANT: The core publishes `ACTIVE` only as described on `Enabled`.
-        bindings::KEYLOCKER_STATE_ACTIVE => State::Active(Enabled { generation }),
+        bindings::KEYLOCKER_STATE_ACTIVE => State::Active(Enabled {
+            generation,
+            features,
+        }),
         bindings::KEYLOCKER_STATE_LOST => State::Lost(generation),
         _ => State::Disabled,
     }
@@ -157,28 +206,34 @@ impl State {
     pub fn to_word(self) -> u64 {
         let (code, generation) = match self {
             State::Disabled => (bindings::KEYLOCKER_STATE_DISABLED, Generation(0)),
-            State::Active(e) => (bindings::KEYLOCKER_STATE_ACTIVE, e.generation),
+            State::Active(e) => {
+                let mut code = bindings::KEYLOCKER_STATE_ACTIVE;
+                if e.features.wide {
+                    code |= bindings::KEYLOCKER_STATE_WIDE;
+                }
+                if e.features.cpl0_only {
+                    code |= bindings::KEYLOCKER_STATE_CPL0;
+                }
+                (code, e.generation)
+            }
             State::Lost(g) => (bindings::KEYLOCKER_STATE_LOST, g),
         };
         (generation.0 << bindings::KEYLOCKER_STATE_BITS) | u64::from(code)
     }
 }
 
-/// Proof that the CPU has the wide (eight-block) Key Locker instructions.
+/// Proof that every CPU has the wide (eight-block) Key Locker instructions.
+///
+/// Only [`Enabled::wide`] makes one.
 ///
 /// # Invariants
 ///
-/// CPUID.19H:EBX[2] (AESKLE wide) is set.
+/// Every CPU that runs while the generation it was made for is active
+/// enumerates CPUID.19H:EBX[2] (AESKLE wide). Users check that the
+/// generation is still active inside the FPU section that runs the wide
+/// instructions, as they must anyway to see a lost key.
 #[derive(Copy, Clone, Debug)]
 pub struct Wide(());
-
-impl Wide {
-    /// Returns the proof if the CPU enumerates the wide instructions.
-    pub fn probe() -> Option<Self> {
-        // INVARIANT: Checked right here.
-        (Leaf::read(0x19, 0).ebx & (1 << 2) != 0).then_some(Self(()))
-    }
-}
 
 /// Restrictions recorded in a handle and enforced by the CPU.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -197,16 +252,6 @@ impl Restrictions {
     /// Returns the union of `self` and `other`.
     pub const fn with(self, other: Self) -> Self {
         Self(self.0 | other.0)
-    }
-
-    /// The restrictions for handles the kernel makes: CPL0-only where the
-    /// CPU supports it, so user space cannot use a leaked handle.
-    pub fn kernel() -> Self {
-        if Self::CPL0_ONLY.is_supported() {
-            Self::CPL0_ONLY
-        } else {
-            Self::NONE
-        }
     }
 
     /// Returns the restrictions this CPU supports (CPUID.19H:EAX[2:0]).

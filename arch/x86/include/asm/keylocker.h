@@ -7,13 +7,18 @@
 /*
  * The system's Key Locker state, published by the built-in core in
  * arch/x86/kernel/keylocker/ as one word: the generation (how many times a
- * wrapping key was loaded in this boot) above KEYLOCKER_STATE_BITS, and the
- * state below. See Documentation/arch/x86/keylocker.rst.
+ * wrapping key was loaded in this boot) above KEYLOCKER_STATE_BITS, the
+ * features every CPU running the mode offers (KEYLOCKER_STATE_WIDE,
+ * KEYLOCKER_STATE_CPL0), and the state in KEYLOCKER_STATE_MASK. See
+ * Documentation/arch/x86/keylocker.rst.
  */
-#define KEYLOCKER_STATE_BITS		2
+#define KEYLOCKER_STATE_BITS		4
+#define KEYLOCKER_STATE_MASK		0x3
 #define KEYLOCKER_STATE_DISABLED	0
 #define KEYLOCKER_STATE_ACTIVE		1
 #define KEYLOCKER_STATE_LOST		2
+#define KEYLOCKER_STATE_WIDE		0x4
+#define KEYLOCKER_STATE_CPL0		0x8
 
 /* Paravirtual protocol (Documentation/virt/kvm/x86/keylocker.rst) */
 #define KVM_FEATURE_KEYLOCKER		20

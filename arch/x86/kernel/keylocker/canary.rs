@@ -6,7 +6,10 @@
 //! it: at initialisation it wraps a throwaway AES key into a handle and
 //! records the ciphertext of a fixed block. A CPU that encrypts the block
 //! with that handle and gets the same ciphertext holds the same IWKey; any
-//! other IWKey makes the instruction fail (ZF=1).
+//! other IWKey makes the instruction fail (ZF=1). ENCODEKEY also reports
+//! the loaded key's KeySource and NoBackup; a CPU must report what the
+//! first one did, so a hypervisor cannot reload a key it claimed to be
+//! hardware-random as one it knows.
 
 use crate::iwkey::KlCpu;
 use kernel::{
@@ -16,14 +19,17 @@ use kernel::{
     x86::keylocker::{
         Block,
         Enabled,
+        Features,
         Generation,
+        Handle as _,
         Handle128,
-        Restrictions, //
+        WrappingKeyInfo, //
     },
 };
 
 /// A handle and the ciphertext it must produce.
 pub(crate) struct Canary {
+    enabled: Enabled,
     handle: Handle128,
     expected: Block,
 }
@@ -33,24 +39,59 @@ const PLAINTEXT: Block = *b"Key Locker canar";
 
 impl Canary {
     /// Makes a canary under the IWKey of `cpu`, for `generation`, with the
-    /// restrictions of every handle the kernel makes.
-    pub(crate) fn new(cpu: &KlCpu<'_>, generation: Generation) -> Result<Self> {
+    /// restrictions of every handle the kernel makes while every CPU offers
+    /// `features`.
+    pub(crate) fn new(cpu: &KlCpu<'_>, generation: Generation, features: Features) -> Result<Self> {
         let mut key = Secret::<16>::zeroed();
         random::fill_bytes(key.as_mut());
         // SAFETY: The canary is used only on CPUs where the core has just
-        // set CR4.KL (`KlCpu`), and CR4.KL stays set on CPUs that have it
-        // while the canary exists: the core clears it only after dropping
-        // a canary of a failed initialisation.
-        let enabled = unsafe { Enabled::new_unchecked(generation) };
-        let handle = Handle128::encode(&enabled, cpu.fpu(), key.as_ref(), Restrictions::kernel())?;
+        // set CR4.KL (`KlCpu`) and checked that they offer `features`, and
+        // CR4.KL stays set on CPUs that have it while the canary exists:
+        // the core clears it only after dropping a canary of a failed
+        // initialisation.
+        let enabled = unsafe { Enabled::new_unchecked(generation, features) };
+        let handle = Handle128::encode(&enabled, cpu.fpu(), key.as_ref(), enabled.restrictions())?;
         let mut expected = PLAINTEXT;
         handle.encrypt(cpu.fpu(), &mut expected).map_err(|_| EIO)?;
-        Ok(Self { handle, expected })
+        Ok(Self {
+            enabled,
+            handle,
+            expected,
+        })
     }
 
-    /// Whether `cpu` holds the IWKey the canary was made under.
-    pub(crate) fn check(&self, cpu: &KlCpu<'_>) -> bool {
+    /// The wrapping key the canary was made under, as ENCODEKEY reported it.
+    pub(crate) fn wrapping_key(&self) -> WrappingKeyInfo {
+        self.handle.wrapping_key()
+    }
+
+    /// Checks that `cpu` holds the IWKey the canary was made under, with
+    /// the same KeySource and NoBackup; says why not.
+    pub(crate) fn check(&self, cpu: &KlCpu<'_>) -> Result<(), &'static str> {
         let mut block = PLAINTEXT;
-        self.handle.encrypt(cpu.fpu(), &mut block).is_ok() && block == self.expected
+        if self.handle.encrypt(cpu.fpu(), &mut block).is_err() || block != self.expected {
+            return Err("the CPU does not hold the key (canary)");
+        }
+        // A throwaway key: only what ENCODEKEY reports matters.
+        let here = Handle128::encode(
+            &self.enabled,
+            cpu.fpu(),
+            &[0; 16],
+            self.enabled.restrictions(),
+        )
+        .map_err(|_| "ENCODEKEY failed")?
+        .wrapping_key();
+        let first = self.wrapping_key();
+        if here.hardware_random != first.hardware_random {
+            Err(if first.hardware_random {
+                "its key is not hardware-random (KeySource=0), unlike the first CPU's"
+            } else {
+                "its key's KeySource differs from the first CPU's"
+            })
+        } else if here.no_backup != first.no_backup {
+            Err("its key's NoBackup differs from the first CPU's")
+        } else {
+            Ok(())
+        }
     }
 }

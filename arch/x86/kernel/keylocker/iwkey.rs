@@ -137,12 +137,17 @@ impl KlCpu<'_> {
         Ok(())
     }
 
-    /// Loads an all-zero IWKey and clears CR4.KL: this CPU is back to how
-    /// it was before Key Locker was set up.
-    pub(crate) fn disable(self) {
+    /// Overwrites this CPU's IWKey with an all-zero key, so that a key of a
+    /// failed initialisation does not stay loaded. Hardware cannot unload a
+    /// key; no handle made under the real key works after this.
+    pub(crate) fn forget_key(&self) {
         let zero = WrappingKey::zeroed();
         // A zero software key never fails to load.
         let _ = self.load(&zero, KeySource::Software, false);
+    }
+
+    /// Clears CR4.KL: this CPU no longer runs Key Locker instructions.
+    pub(crate) fn disable(self) {
         // SAFETY: Only called while the system state is `Disabled` (a failed
         // first initialisation), so no handle exists that could need CR4.KL.
         unsafe { bindings::keylocker_cr4_clear() };

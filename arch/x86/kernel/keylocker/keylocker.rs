@@ -62,16 +62,16 @@ fn apply_boot_request(request: &[u8]) {
 
 impl kernel::Module for KeyLocker {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let Some(caps) = caps::Caps::probe() else {
+        if !caps::Caps::boot_cpu_has_keylocker() {
             if cmdline::boot_request().is_some() {
                 pr_err!("keylocker.mode=: this CPU has no Key Locker\n");
             }
             return Ok(Self {
                 _registrations: None,
             });
-        };
+        }
         // SAFETY: The only call, before any other use of the policy.
-        unsafe { policy::init(caps) };
+        unsafe { policy::init() };
         let registrations = KBox::pin_init(
             try_pin_init!(Registrations {
                 resume <- syscore::Registration::new(),

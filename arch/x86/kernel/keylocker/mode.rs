@@ -62,6 +62,12 @@ impl Mode {
     pub(crate) fn is_paravirt(self) -> bool {
         matches!(self, Mode::ParavirtAny | Mode::ParavirtRandom)
     }
+
+    /// Whether CPUs other than the first get the key from the platform
+    /// backup.
+    pub(crate) fn restores_from_backup(self) -> bool {
+        matches!(self, Mode::NativeRandomKey | Mode::KernelKeyBackup)
+    }
 }
 
 /// Writes the `mode` file's text: `[disabled]` while no mode is active, then

@@ -58,8 +58,15 @@ pub(crate) fn request(mode: Mode) -> Result {
     } else {
         REQUEST_ANY
     };
-    iwkey::write_msr(bindings::MSR_KVM_KEYLOCKER, request)?;
-    let response = msr::read_safe(bindings::MSR_KVM_KEYLOCKER)?;
+    let response = iwkey::write_msr(bindings::MSR_KVM_KEYLOCKER, request)
+        .and_then(|()| msr::read_safe(bindings::MSR_KVM_KEYLOCKER))
+        .map_err(|_| {
+            pr_err!(
+                "{}: the host advertises the protocol but its MSR faults\n",
+                mode.name()
+            );
+            EOPNOTSUPP
+        })?;
     let source = (response >> 1) & 0xf;
     if response & RESPONSE_REFUSED != 0 || response & RESPONSE_SUCCESS == 0 {
         pr_err!(

@@ -13,13 +13,24 @@
 //! run anything; if they cannot, the system's key is marked lost, but the
 //! CPU still comes online.
 //!
+//! CPUs may differ. A mode is chosen only if every online CPU offers what
+//! it needs, the optional features published for the AES-KL users are the
+//! ones every CPU offers, and a CPU that comes online without them (without
+//! Key Locker at all, with AESKLE=0, without the backup a restoring mode
+//! uses, the wide instructions or the CPL0-only restriction in use) loses
+//! the key before it runs anything. A CPU without Key Locker keeps CR4.KL
+//! clear, where it is reserved.
+//!
 //! CR4.KL, once set while a mode is active, stays set on every CPU for the
 //! rest of the boot: handles may exist, and their users rely on the Key
 //! Locker instructions failing cleanly (ZF=1) rather than faulting (#UD).
 
 use crate::{
     canary::Canary,
-    caps::{self, Caps},
+    caps::{
+        self,
+        Caps, //
+    },
     iwkey::{self, KeySource, KlCpu, WrappingKey},
     mode::Mode,
     paravirt,
@@ -30,7 +41,13 @@ use kernel::{
     prelude::*,
     x86::{
         fpu::KernelFpu,
-        keylocker::{Enabled, Generation, State},
+        keylocker::{
+            Enabled,
+            Features,
+            Generation,
+            State,
+            WrappingKeyInfo, //
+        },
     },
 };
 
@@ -40,8 +57,9 @@ const RANDOM_RETRIES: usize = 10;
 
 /// The core's state between transitions.
 pub(crate) struct Policy {
-    caps: Option<Caps>,
     mode: Option<Mode>,
+    /// The optional features every CPU offered when the mode was chosen.
+    features: Features,
     generation: u64,
     lost: bool,
     canary: Option<Canary>,
@@ -52,8 +70,11 @@ pub(crate) struct Policy {
 impl Policy {
     const fn new() -> Self {
         Self {
-            caps: None,
             mode: None,
+            features: Features {
+                wide: false,
+                cpl0_only: false,
+            },
             generation: 0,
             lost: false,
             canary: None,
@@ -72,18 +93,17 @@ kernel::sync::global_lock! {
     unsafe(uninit) static WRITERS: Mutex<()> = ();
 }
 
-/// Sets up the policy for a machine with `caps`.
+/// Sets up the policy.
 ///
 /// # Safety
 ///
 /// Must be called exactly once, before any other function of this module.
-pub(crate) unsafe fn init(caps: Caps) {
+pub(crate) unsafe fn init() {
     // SAFETY: The caller guarantees a single call before any use.
     unsafe {
         POLICY.init();
         WRITERS.init();
     }
-    POLICY.lock().caps = Some(caps);
 }
 
 /// The mode chosen, if any (it stays chosen when the key is lost).
@@ -99,8 +119,12 @@ enum CpuError {
     NoFpu,
     /// A Key Locker step failed with this error.
     Step(&'static str, Error),
-    /// The CPU does not hold the key the canary was made under.
-    Canary,
+    /// The CPU does not hold the key the canary was made under, or ENCODEKEY
+    /// reports it differently than on the first CPU.
+    Canary(&'static str),
+    /// ENCODEKEY on the first CPU reports a key other than the mode loads
+    /// or was promised.
+    Source(&'static str),
 }
 
 impl CpuError {
@@ -109,8 +133,9 @@ impl CpuError {
         match self {
             CpuError::DisabledByFirmware => {
                 pr_err!(
-                    "{}: Key Locker disabled by firmware (AESKLE=0)\n",
-                    mode.name()
+                    "{}: CPU {}: Key Locker disabled by firmware (AESKLE=0)\n",
+                    mode.name(),
+                    n
                 );
                 EOPNOTSUPP
             }
@@ -122,9 +147,20 @@ impl CpuError {
                 pr_err!("{}: CPU {}: {} failed ({:?})\n", mode.name(), n, what, e);
                 *e
             }
-            CpuError::Canary => {
-                pr_err!("{}: CPU {}: canary check failed\n", mode.name(), n);
+            CpuError::Canary(why) => {
+                pr_err!("{}: CPU {}: {}\n", mode.name(), n, why);
                 EIO
+            }
+            CpuError::Source(why) => {
+                pr_err!("{}: CPU {}: {}\n", mode.name(), n, why);
+                // A host that does not deliver what it answered cannot
+                // offer the mode; a CPU that does not load what we gave it
+                // is broken.
+                if mode.is_paravirt() {
+                    EOPNOTSUPP
+                } else {
+                    EIO
+                }
             }
         }
     }
@@ -148,7 +184,7 @@ fn install(
     cpu: &KlCpu<'_>,
     mode: Mode,
     role: Role,
-    caps: &Caps,
+    all: &Caps,
     key: Option<&WrappingKey>,
 ) -> Result<(), CpuError> {
     let key = || key.ok_or(CpuError::Step("key setup", EINVAL));
@@ -176,17 +212,19 @@ fn install(
         }
         (Mode::Norestore, _) => step(
             "LOADIWKEY",
-            cpu.load(key()?, KeySource::Software, caps.nobackup),
+            cpu.load(key()?, KeySource::Software, all.nobackup),
         ),
         (Mode::ParavirtAny | Mode::ParavirtRandom, _) => Ok(()),
     }
 }
 
 /// Brings the CPU this runs on into `mode`: CR4.KL, the key, the canary.
+///
+/// `all` is what every online CPU offers, this one included.
 fn bring_up(
     mode: Mode,
     role: Role,
-    caps: &Caps,
+    all: &Caps,
     key: Option<&WrappingKey>,
     generation: Generation,
     canary: Option<&Canary>,
@@ -196,13 +234,38 @@ fn bring_up(
     if !caps::aeskle() {
         return Err(CpuError::DisabledByFirmware);
     }
-    install(&cpu, mode, role, caps, key)?;
+    install(&cpu, mode, role, all, key)?;
     match canary {
-        Some(c) if c.check(&cpu) => Ok(None),
-        Some(_) => Err(CpuError::Canary),
-        None => Canary::new(&cpu, generation)
-            .map(Some)
-            .map_err(|e| CpuError::Step("canary setup", e)),
+        Some(c) => c.check(&cpu).map(|()| None).map_err(CpuError::Canary),
+        None => {
+            let c = Canary::new(&cpu, generation, all.features)
+                .map_err(|e| CpuError::Step("canary setup", e))?;
+            expected_key(mode, all.nobackup, c.wrapping_key()).map_err(CpuError::Source)?;
+            Ok(Some(c))
+        }
+    }
+}
+
+/// Checks what ENCODEKEY reports about the first CPU's key against what
+/// `mode` loaded (`nobackup`: with NoBackup) or was promised.
+fn expected_key(mode: Mode, nobackup: bool, key: WrappingKeyInfo) -> Result<(), &'static str> {
+    let (random, no_backup) = match mode {
+        Mode::NativeRandomKey => (Some(true), Some(false)),
+        Mode::KernelKeyRemember | Mode::KernelKeyBackup => (Some(false), Some(false)),
+        Mode::Norestore => (Some(false), Some(nobackup)),
+        Mode::ParavirtRandom => (Some(true), None),
+        Mode::ParavirtAny => (None, None),
+    };
+    if random.is_some_and(|r| r != key.hardware_random) {
+        Err(if key.hardware_random {
+            "the key is hardware-random (KeySource=1), not the one loaded"
+        } else {
+            "the key is not hardware-random (KeySource=0)"
+        })
+    } else if no_backup.is_some_and(|b| b != key.no_backup) {
+        Err("the key's NoBackup is not as loaded")
+    } else {
+        Ok(())
     }
 }
 
@@ -213,11 +276,10 @@ fn bring_up(
 /// left exactly as it was.
 pub(crate) fn select(mode: Mode) -> Result {
     let _writer = WRITERS.lock();
-    let (caps, active, lost, generation) = {
+    let (active, lost, generation) = {
         let p = POLICY.lock();
-        (p.caps, p.mode, p.lost, p.generation)
+        (p.mode, p.lost, p.generation)
     };
-    let caps = caps.ok_or(ENODEV)?;
     match active {
         Some(m) if !lost && m == mode => return Ok(()),
         Some(m) if !lost => {
@@ -226,7 +288,9 @@ pub(crate) fn select(mode: Mode) -> Result {
         }
         _ => {}
     }
-    caps.check(mode)?;
+    caps::check_vulnerabilities(mode)?;
+    let cpus = CpusReadGuard::lock();
+    let all = probe_all(&cpus, mode)?;
     if mode.is_paravirt() {
         paravirt::request(mode)?;
     }
@@ -240,16 +304,18 @@ pub(crate) fn select(mode: Mode) -> Result {
         }
     };
     let generation = Generation::new(generation + 1);
-    let cpus = CpusReadGuard::lock();
-    let result = bring_up_all(&cpus, mode, &caps, key.as_deref(), generation);
+    let result = bring_up_all(&cpus, mode, &all, key.as_deref(), generation);
     match result {
         Ok(canary) => {
-            // SAFETY: `bring_up_all` set CR4.KL on every online CPU, hotplug
-            // is held off until the STARTING callback can see the new mode,
-            // and CR4.KL is never cleared once a mode is active.
-            let enabled = unsafe { Enabled::new_unchecked(generation) };
+            // SAFETY: `bring_up_all` set CR4.KL on every online CPU, each of
+            // which offers `all.features` (`probe_all`). Hotplug is held off
+            // until the STARTING callback can see the new mode and
+            // features, and it ends the generation on a CPU that lacks
+            // them; CR4.KL is never cleared once a mode is active.
+            let enabled = unsafe { Enabled::new_unchecked(generation, all.features) };
             let mut p = POLICY.lock();
             p.mode = Some(mode);
+            p.features = all.features;
             p.generation = generation.as_u64();
             p.lost = false;
             p.canary = Some(canary);
@@ -268,18 +334,38 @@ pub(crate) fn select(mode: Mode) -> Result {
         }
         Err(e) => {
             if active.is_none() {
-                disable_all(&cpus);
+                disable_all(&cpus, mode);
             }
             Err(e)
         }
     }
 }
 
+/// Reads what every online CPU offers; `EOPNOTSUPP` (logged, naming the
+/// CPU) if one of them lacks what `mode` needs. Returns what all offer.
+fn probe_all(cpus: &CpusReadGuard, mode: Mode) -> Result<Caps> {
+    let mut all: Option<Caps> = None;
+    for cpu in cpus.online_cpus() {
+        let caps = cpus.call_on(cpu, |_| Caps::this_cpu())?;
+        if let Some(why) = caps.lacks_for(mode) {
+            pr_err!(
+                "{}: not supported on this machine: CPU {}: {}\n",
+                mode.name(),
+                cpu.as_u32(),
+                why
+            );
+            return Err(EOPNOTSUPP);
+        }
+        all = Some(all.map_or(caps, |a| a.both(caps)));
+    }
+    all.ok_or(EIO)
+}
+
 /// Brings every online CPU into `mode`; returns the canary.
 fn bring_up_all(
     cpus: &CpusReadGuard,
     mode: Mode,
-    caps: &Caps,
+    all: &Caps,
     key: Option<&WrappingKey>,
     generation: Generation,
 ) -> Result<Canary> {
@@ -292,7 +378,7 @@ fn bring_up_all(
         };
         let c = canary.as_ref();
         let made = cpus
-            .call_on(cpu, move |_| bring_up(mode, role, caps, key, generation, c))?
+            .call_on(cpu, move |_| bring_up(mode, role, all, key, generation, c))?
             .map_err(|e| e.log(mode, cpu))?;
         if made.is_some() {
             canary = made;
@@ -301,12 +387,19 @@ fn bring_up_all(
     canary.ok_or(EIO)
 }
 
-/// Undoes a failed first initialisation on every online CPU.
-fn disable_all(cpus: &CpusReadGuard) {
+/// Undoes a failed first initialisation of `mode` on every online CPU.
+///
+/// In the paravirt modes the host owns the key: the guest never runs
+/// LOADIWKEY, not even to overwrite it, and only clears CR4.KL.
+fn disable_all(cpus: &CpusReadGuard, mode: Mode) {
     for cpu in cpus.online_cpus() {
         let _ = cpus.call_on(cpu, |_| {
             if let Some(fpu) = KernelFpu::begin() {
-                iwkey::enable_this_cpu(&fpu).disable();
+                let kl = iwkey::enable_this_cpu(&fpu);
+                if !mode.is_paravirt() {
+                    kl.forget_key();
+                }
+                kl.disable();
             }
         });
     }
@@ -321,6 +414,13 @@ pub(crate) fn reenter(event: &str) {
         return;
     };
     let cpu = CpuId::current();
+    let this = Caps::this_cpu();
+    if !this.keylocker {
+        // CR4.KL is reserved here: it stays clear, and with the key lost
+        // no AES-KL request runs a Key Locker instruction on this CPU.
+        mark_lost(&mut p, cpu, event, "no Key Locker on this CPU");
+        return;
+    }
     let Some(fpu) = KernelFpu::begin() else {
         // The instructions must still fail cleanly rather than fault.
         iwkey::set_cr4_this_cpu();
@@ -332,27 +432,37 @@ pub(crate) fn reenter(event: &str) {
         if p.lost {
             return;
         }
-        let loaded = match mode {
-            Mode::NativeRandomKey | Mode::KernelKeyBackup => {
-                kl.restore().map_err(|_| "IWKey restore failed")
-            }
-            Mode::KernelKeyRemember => match p.remembered.as_deref() {
-                Some(k) => kl
-                    .load(k, KeySource::Software, false)
-                    .map_err(|_| "LOADIWKEY failed"),
-                None => Err("no key kept"),
-            },
-            Mode::Norestore | Mode::ParavirtAny | Mode::ParavirtRandom => Ok(()),
-        };
-        loaded.and_then(|()| match &p.canary {
-            Some(c) if c.check(&kl) => Ok(()),
-            _ => Err("the CPU does not hold the key (canary)"),
-        })
+        rejoin(&kl, mode, &this, &p)
     };
     drop(fpu);
     if let Err(why) = verdict {
         mark_lost(&mut p, cpu, event, why);
     }
+}
+
+/// Gives the CPU `kl` the key of `mode` again and checks it with the
+/// canary; says why not if it cannot. Nothing runs that this CPU lacks.
+fn rejoin(kl: &KlCpu<'_>, mode: Mode, this: &Caps, p: &Policy) -> Result<(), &'static str> {
+    if let Some(why) = this.lacks_to_run(mode, p.features) {
+        return Err(why);
+    }
+    if !caps::aeskle() {
+        return Err("Key Locker disabled by firmware (AESKLE=0)");
+    }
+    let loaded = match mode {
+        Mode::NativeRandomKey | Mode::KernelKeyBackup => {
+            kl.restore().map_err(|_| "IWKey restore failed")
+        }
+        Mode::KernelKeyRemember => match p.remembered.as_deref() {
+            Some(k) => kl
+                .load(k, KeySource::Software, false)
+                .map_err(|_| "LOADIWKEY failed"),
+            None => Err("no key kept"),
+        },
+        Mode::Norestore | Mode::ParavirtAny | Mode::ParavirtRandom => Ok(()),
+    };
+    loaded?;
+    p.canary.as_ref().ok_or("no canary")?.check(kl)
 }
 
 fn mark_lost(p: &mut Policy, cpu: CpuId, event: &str, why: &str) {

@@ -52,8 +52,12 @@ macro_rules! kl_block_op {
         pub fn $name(&self, _fpu: &KernelFpu, block: &mut Block) -> Result<(), HandleRejected> {
             let zf: u8;
             // SAFETY:
-            // - The handle exists, so CR4.KL is set on every online CPU
-            //   (see `Enabled`) and the instruction cannot raise #UD.
+            // - The instruction touches no memory but that named below. It
+            //   raises #UD only where CR4.KL is clear, on a CPU without Key
+            //   Locker that came online after the handle's generation
+            //   ended (see `Enabled`); that is an oops, not a memory
+            //   access, and callers that check the generation in this FPU
+            //   section never get there.
             // - An FPU section is open (`_fpu`); xmm0 is declared clobbered
             //   and cleared before the block ends.
             // - `block` is valid for reads and writes of 16 bytes and the
@@ -91,8 +95,8 @@ macro_rules! kl_wide_op {
             let zf: u8;
             // SAFETY: As for the single-block operations, with xmm0-7 as the
             // registers used and cleared, and `blocks` valid for 128 bytes.
-            // The CPU has the wide instructions (the `Wide` invariant), so
-            // they cannot raise #UD either.
+            // The wide instructions exist wherever the generation is still
+            // active (the `Wide` invariant), under the same caller check.
             unsafe {
                 asm!(
                     "movdqu 0({b}), %xmm0",

@@ -17,10 +17,40 @@ use core::arch::asm;
 ///
 /// This trait is sealed: handles come only from [`Handle128::encode`] and
 /// [`Handle256::encode`], so holding one proves that Key Locker was enabled
-/// (see [`Enabled`]) and the AES instructions cannot raise #UD.
+/// (see [`Enabled`]): while its generation is active, the AES instructions
+/// cannot raise #UD.
 pub trait Handle: private::Sealed {
     /// The generation of the wrapping key the handle was made under.
     fn generation(&self) -> Generation;
+
+    /// What ENCODEKEY reported about that wrapping key.
+    fn wrapping_key(&self) -> WrappingKeyInfo;
+}
+
+/// What ENCODEKEY reports about the wrapping key (IWKey) loaded on the CPU
+/// it ran on.
+///
+/// Software cannot read the wrapping key, but it can learn where it came
+/// from. A guest uses this to check a hypervisor's claims about the key it
+/// loaded, on every vCPU.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct WrappingKeyInfo {
+    /// The key came from the CPU's random source (KeySource=1), so no
+    /// software, not even a hypervisor, knows it.
+    pub hardware_random: bool,
+    /// The key cannot be copied to platform storage (NoBackup).
+    pub no_backup: bool,
+}
+
+impl WrappingKeyInfo {
+    /// Decodes ENCODEKEY's result register: NoBackup in bit 0, KeySource
+    /// in bits 4:1.
+    fn from_encodekey(result: u32) -> Self {
+        Self {
+            hardware_random: (result >> 1) & 0xf == 1,
+            no_backup: result & 1 != 0,
+        }
+    }
 }
 
 mod private {
@@ -33,6 +63,7 @@ mod private {
 pub struct Handle128 {
     pub(super) bytes: [u8; 48],
     generation: Generation,
+    wrapping_key: WrappingKeyInfo,
 }
 
 /// A 512-bit handle for an AES-256 key (AAD, tag, wrapped key).
@@ -41,6 +72,7 @@ pub struct Handle128 {
 pub struct Handle256 {
     pub(super) bytes: [u8; 64],
     generation: Generation,
+    wrapping_key: WrappingKeyInfo,
 }
 
 impl private::Sealed for Handle128 {}
@@ -50,11 +82,19 @@ impl Handle for Handle128 {
     fn generation(&self) -> Generation {
         self.generation
     }
+
+    fn wrapping_key(&self) -> WrappingKeyInfo {
+        self.wrapping_key
+    }
 }
 
 impl Handle for Handle256 {
     fn generation(&self) -> Generation {
         self.generation
+    }
+
+    fn wrapping_key(&self) -> WrappingKeyInfo {
+        self.wrapping_key
     }
 }
 
@@ -74,10 +114,13 @@ impl Handle128 {
             return Err(EINVAL);
         }
         let mut bytes = [0u8; 48];
+        let result: u32;
         // SAFETY:
-        // - CR4.KL is set on this CPU (the `Enabled` invariant), so
-        //   ENCODEKEY128 cannot raise #UD, and `restrictions` holds only
-        //   supported bits, so it cannot raise #GP.
+        // - ENCODEKEY128 touches no memory. Where the generation of
+        //   `enabled` is active CR4.KL is set (the `Enabled` invariant), so
+        //   it cannot raise #UD (elsewhere that would be an oops, not a
+        //   memory access), and `restrictions` holds only supported bits,
+        //   so it cannot raise #GP.
         // - An FPU section is open (`_fpu`), so the xmm registers may be used;
         //   every one the instruction reads or writes is declared clobbered.
         // - `key` is readable for 16 bytes and `bytes` writable for 48.
@@ -93,7 +136,7 @@ impl Handle128 {
                 "pxor %xmm2, %xmm2",
                 key = in(reg) key.as_ptr(),
                 h = in(reg) bytes.as_mut_ptr(),
-                r = inout(reg) restrictions.bits() => _,
+                r = inout(reg) restrictions.bits() => result,
                 out("xmm0") _, out("xmm1") _, out("xmm2") _,
                 out("xmm4") _, out("xmm5") _, out("xmm6") _,
                 options(att_syntax, nostack),
@@ -102,6 +145,7 @@ impl Handle128 {
         Ok(Self {
             bytes,
             generation: enabled.generation(),
+            wrapping_key: WrappingKeyInfo::from_encodekey(result),
         })
     }
 }
@@ -122,6 +166,7 @@ impl Handle256 {
             return Err(EINVAL);
         }
         let mut bytes = [0u8; 64];
+        let result: u32;
         // SAFETY: As for `Handle128::encode`; ENCODEKEY256 reads xmm0-1,
         // writes xmm0-3 and zeroes xmm4-6, all declared clobbered; `key` is
         // readable for 32 bytes and `bytes` writable for 64.
@@ -140,7 +185,7 @@ impl Handle256 {
                 "pxor %xmm3, %xmm3",
                 key = in(reg) key.as_ptr(),
                 h = in(reg) bytes.as_mut_ptr(),
-                r = inout(reg) restrictions.bits() => _,
+                r = inout(reg) restrictions.bits() => result,
                 out("xmm0") _, out("xmm1") _, out("xmm2") _, out("xmm3") _,
                 out("xmm4") _, out("xmm5") _, out("xmm6") _,
                 options(att_syntax, nostack),
@@ -149,6 +194,7 @@ impl Handle256 {
         Ok(Self {
             bytes,
             generation: enabled.generation(),
+            wrapping_key: WrappingKeyInfo::from_encodekey(result),
         })
     }
 }
