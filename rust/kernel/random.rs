@@ -4,14 +4,20 @@
 //!
 //! C header: [`include/linux/random.h`](srctree/include/linux/random.h)
 
-use crate::bindings;
+use crate::{
+    bindings,
+    error::{
+        to_result,
+        Result, //
+    },
+};
 
 /// Fills `buf` with random bytes from the kernel's CRNG.
 ///
 /// Before the CRNG is seeded the bytes are not guaranteed to be
-/// unpredictable; callers that need keys should run after boot-time
-/// initialisation (any initcall after `random_init` qualifies on x86, where
-/// the CPU's RDRAND/RDSEED seed it).
+/// unpredictable. Callers that make keys call [`wait_until_seeded`] first:
+/// early in boot, without a trusted CPU or bootloader seed (no RDRAND,
+/// `random.trust_cpu=off`), an initcall can run before the CRNG is seeded.
 ///
 /// # Examples
 ///
@@ -25,4 +31,20 @@ use crate::bindings;
 pub fn fill_bytes(buf: &mut [u8]) {
     // SAFETY: `buf` is valid for writes of `buf.len()` bytes.
     unsafe { bindings::get_random_bytes(buf.as_mut_ptr().cast(), buf.len()) };
+}
+
+/// Whether the CRNG has been seeded, so that [`fill_bytes`] is unpredictable.
+pub fn is_seeded() -> bool {
+    // SAFETY: `rng_is_initialized` only reads the CRNG's state.
+    unsafe { bindings::rng_is_initialized() }
+}
+
+/// Waits until the CRNG is seeded, generating entropy meanwhile; returns at
+/// once if it is. May sleep.
+///
+/// Fails with `ERESTARTSYS` if a signal interrupts the wait.
+pub fn wait_until_seeded() -> Result {
+    // SAFETY: `wait_for_random_bytes` has no preconditions beyond a context
+    // that may sleep, which every caller of a function that may sleep has.
+    to_result(unsafe { bindings::wait_for_random_bytes() })
 }

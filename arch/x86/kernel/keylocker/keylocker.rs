@@ -15,8 +15,10 @@
 use kernel::{
     cpuhp,
     prelude::*,
+    random,
     syscore,
-    sysfs::CpuSubsysGroup, //
+    sysfs::CpuSubsysGroup,
+    workqueue, //
 };
 
 mod canary;
@@ -52,11 +54,37 @@ struct KeyLocker {
 }
 
 /// Applies `keylocker.mode=` as if it had been written to `mode`.
+///
+/// A mode whose key the kernel makes is applied once the CRNG is seeded,
+/// from a work item if it is not yet: an initcall may run before that, and
+/// a key from an unseeded CRNG could be predictable.
 fn apply_boot_request(request: &[u8]) {
-    match mode::Mode::parse(request).and_then(policy::select) {
-        Ok(()) => {}
-        Err(e) if e == EINVAL => pr_err!("keylocker.mode=: not a mode name\n"),
-        Err(e) => pr_err!("keylocker.mode=: failed ({:?})\n", e),
+    let mode = match mode::Mode::parse(request) {
+        Ok(mode) => mode,
+        Err(_) => {
+            pr_err!("keylocker.mode=: not a mode name\n");
+            return;
+        }
+    };
+    if !mode.kernel_makes_key() || random::is_seeded() {
+        select_boot_mode(mode);
+        return;
+    }
+    pr_info!(
+        "keylocker.mode=: {} waits until the kernel's random generator is seeded\n",
+        mode.name()
+    );
+    if workqueue::system_unbound()
+        .try_spawn(GFP_KERNEL, move || select_boot_mode(mode))
+        .is_err()
+    {
+        pr_err!("keylocker.mode=: failed (ENOMEM)\n");
+    }
+}
+
+fn select_boot_mode(mode: mode::Mode) {
+    if let Err(e) = policy::select(mode) {
+        pr_err!("keylocker.mode=: failed ({:?})\n", e);
     }
 }
 

@@ -63,6 +63,15 @@ impl Mode {
         matches!(self, Mode::ParavirtAny | Mode::ParavirtRandom)
     }
 
+    /// Whether the kernel makes the wrapping key from its CRNG (in the
+    /// other modes the CPU's or the hypervisor's random source makes it).
+    pub(crate) fn kernel_makes_key(self) -> bool {
+        matches!(
+            self,
+            Mode::KernelKeyRemember | Mode::KernelKeyBackup | Mode::Norestore
+        )
+    }
+
     /// Whether CPUs other than the first get the key from the platform
     /// backup.
     pub(crate) fn restores_from_backup(self) -> bool {

@@ -39,6 +39,7 @@ use kernel::{
     cpu::CpuId,
     cpuhp::CpusReadGuard,
     prelude::*,
+    random,
     x86::{
         fpu::KernelFpu,
         keylocker::{
@@ -289,6 +290,13 @@ pub(crate) fn select(mode: Mode) -> Result {
         _ => {}
     }
     caps::check_vulnerabilities(mode)?;
+    if mode.kernel_makes_key() && !random::is_seeded() {
+        pr_info!(
+            "{}: waiting until the kernel's random generator is seeded\n",
+            mode.name()
+        );
+        random::wait_until_seeded()?;
+    }
     let cpus = CpusReadGuard::lock();
     let all = probe_all(&cpus, mode)?;
     if mode.is_paravirt() {
