@@ -827,6 +827,15 @@ static void check_loadiwkey_rules(void)
 	if (!HAS_KEYSOURCE) {
 		result("loadiwkey-keysource-gp", r.vec == VEC_GP,
 		       "KeySource=1 without CPUID.19H:ECX[1]");
+	} else if (expect("randomflaky") == 1) {
+		/* The scenario's source delivers on every fourth try only */
+		ok = r.vec == VEC_NONE && r.flags == EFLAGS_ZF;
+		ok &= load_key(iw_a, 2).flags == EFLAGS_ZF;
+		ok &= load_key(iw_a, 2).flags == EFLAGS_ZF;
+		ok &= load_key(iw_a, 2).flags == 0;
+		ok &= load_key(iw_a, 2).flags == EFLAGS_ZF;
+		result("loadiwkey-random-flaky", ok,
+		       "ZF=1 three times, then a key, then ZF=1 again");
 	} else if (expect("randomfail") == 1) {
 		result("loadiwkey-random-fail", r.vec == VEC_NONE &&
 		       r.flags == EFLAGS_ZF && kl_works(ENC128, &h),
@@ -843,8 +852,27 @@ static void check_loadiwkey_rules(void)
 	load_key(iw_a, 0);
 }
 
+/*
+ * Polls IA32_IWKEYBACKUP_STATUS until the backup is valid, as Intel's code
+ * does ("backupdelay=1": the model completes copies later).
+ */
+static bool wait_backup(void)
+{
+	unsigned long polls;
+	uint64_t bst = 0;
+
+	for (polls = 0; polls < 100000000; polls++) {
+		if (try_rdmsr(MSR_IWKEYBACKUP_STATUS, &bst) != VEC_NONE)
+			return false;
+		if (bst & 1)
+			return true;
+	}
+	return false;
+}
+
 static void check_backup(void)
 {
+	bool delayed = expect("backupdelay") == 1;
 	struct handle ha, hn;
 	uint64_t st = 0, bst = 0;
 	bool ok;
@@ -861,11 +889,30 @@ static void check_backup(void)
 
 	load_key(iw_a, 0);
 	make_handle(false, 0, &ha, NULL);
-	ok = try_wrmsr(MSR_COPY_LOCAL_TO_PLATFORM, 1) == VEC_NONE &&
-	     try_rdmsr(MSR_COPY_STATUS, &st) == VEC_NONE &&
-	     try_rdmsr(MSR_IWKEYBACKUP_STATUS, &bst) == VEC_NONE;
-	result("backup", ok && (st & 1) && (bst & 1),
-	       "IA32_COPY_STATUS[0]=1, IA32_IWKEYBACKUP_STATUS[0]=1");
+	ok = try_wrmsr(MSR_COPY_LOCAL_TO_PLATFORM, 1) == VEC_NONE;
+	if (delayed) {
+		ok &= try_rdmsr(MSR_IWKEYBACKUP_STATUS, &bst) == VEC_NONE &&
+		      !(bst & 1);
+		ok &= wait_backup();
+	}
+	ok &= try_rdmsr(MSR_COPY_STATUS, &st) == VEC_NONE &&
+	      try_rdmsr(MSR_IWKEYBACKUP_STATUS, &bst) == VEC_NONE;
+	result("backup", ok && (st & 1) && (bst & 1) && !(bst & 8),
+	       "IA32_COPY_STATUS[0]=1, IA32_IWKEYBACKUP_STATUS[0]=1, [3]=0");
+	if (delayed) {
+		/* A restore while the copy is in progress finds no backup */
+		load_key(iw_b, 0);
+		st = 1;
+		ok = try_wrmsr(MSR_COPY_LOCAL_TO_PLATFORM, 1) == VEC_NONE &&
+		     try_wrmsr(MSR_COPY_PLATFORM_TO_LOCAL, 1) == VEC_NONE &&
+		     try_rdmsr(MSR_COPY_STATUS, &st) == VEC_NONE && !(st & 1);
+		ok &= wait_backup();
+		load_key(iw_a, 0);
+		ok &= try_wrmsr(MSR_COPY_LOCAL_TO_PLATFORM, 1) == VEC_NONE &&
+		      wait_backup();
+		result("backup-delayed", ok,
+		       "valid only once the copy completes; no restore before");
+	}
 
 	load_key(iw_b, 0);
 	ok = kl_fails(ENC128, &ha);
@@ -876,16 +923,31 @@ static void check_backup(void)
 	       kat(false, &ha, &(const char *){0}),
 	       "restore brings back the backed-up IWKey");
 
+	load_key(iw_b, 0);
+	ok = try_rdmsr(MSR_IWKEYBACKUP_STATUS, &bst) == VEC_NONE &&
+	     (bst & 9) == 9;
+	st = 0;
+	ok &= try_wrmsr(MSR_COPY_PLATFORM_TO_LOCAL, 1) == VEC_NONE &&
+	      try_rdmsr(MSR_COPY_STATUS, &st) == VEC_NONE && (st & 1);
+	result("backup-consumed", ok && kl_works(ENC128, &ha),
+	       "IWKEYBACKUP_STATUS[3]=1 after a restore; the backup stays usable");
+
 	if (HAS_NOBACKUP) {
+		/* A valid backup exists (iw_a): the refusal must still show */
 		load_key(iw_b, 1);
 		make_handle(false, 0, &hn, NULL);
 		st = 1;
+		bst = 1;
 		ok = try_wrmsr(MSR_COPY_LOCAL_TO_PLATFORM, 1) == VEC_NONE &&
-		     try_rdmsr(MSR_COPY_STATUS, &st) == VEC_NONE && !(st & 1);
+		     try_rdmsr(MSR_COPY_STATUS, &st) == VEC_NONE && !(st & 1) &&
+		     try_rdmsr(MSR_IWKEYBACKUP_STATUS, &bst) == VEC_NONE &&
+		     !(bst & 1);
+		st = 1;
 		ok &= try_wrmsr(MSR_COPY_PLATFORM_TO_LOCAL, 1) == VEC_NONE &&
-		      kl_works(ENC128, &ha) && kl_fails(ENC128, &hn);
+		      try_rdmsr(MSR_COPY_STATUS, &st) == VEC_NONE && !(st & 1) &&
+		      kl_works(ENC128, &hn) && kl_fails(ENC128, &ha);
 		result("backup-nobackup-refused", ok,
-		       "NoBackup key: copy fails, old backup kept");
+		       "NoBackup key: copy and status say so, no backup to restore");
 	} else {
 		skip("backup-nobackup-refused", "CPUID.19H:ECX[0]=0");
 	}

@@ -156,6 +156,12 @@ class Machine:
             return self._hotadd(args)
         if verb == "iwkey-scan":
             return self._iwkey_scan()
+        if verb == "iwkey-mark":
+            return self._iwkey_mark()
+        if verb == "iwkey-unchanged":
+            return self._iwkey_unchanged(args)
+        if verb == "iwkey-undone":
+            return self._iwkey_undone(args)
         if verb == "cr4kl":
             return self._cr4_kl()
         if verb == "scan":
@@ -195,6 +201,63 @@ class Machine:
         if not values:
             raise ValueError("no CR4 in 'info registers'")
         return " ".join(str((int(v, 16) >> 19) & 1) for v in values)
+
+    def _kl_query_all(self):
+        """The model's oracle for every vCPU, in CPU order."""
+        cpus = sorted(c["cpu-index"] for c in self.qmp.command("query-cpus-fast"))
+        return [self.qmp.command("x-kl-query", **{"cpu-index": i}) for i in cpus]
+
+    @staticmethod
+    def _fingerprint(key):
+        """The model's fingerprint of an IWKey (see its @history)."""
+        data = bytes.fromhex(key["integrity-key"] + key["encryption-key"])
+        data += bytes([key["loaded"], key["nobackup"], key["keysource"]])
+        h = 0xcbf29ce484222325
+        for b in data:
+            h = ((h ^ b) * 0x100000001b3) & (2**64 - 1)
+        return f"{h:016x}"
+
+    def _iwkey_mark(self):
+        """How many IWKeys each vCPU has held so far, e.g. "5,3,3,3"; the
+        mark for iwkey-unchanged and iwkey-undone."""
+        return ",".join(str(q["history-total"]) for q in self._kl_query_all())
+
+    def _iwkey_unchanged(self, mark):
+        """"ok" if no vCPU got a key since MARK, else which did."""
+        before = [int(n) for n in mark.split(",")]
+        changed = [f"cpu{i}" for i, q in enumerate(self._kl_query_all())
+                   if q["history-total"] != before[i]]
+        return f"changed: {' '.join(changed)}" if changed else "ok"
+
+    def _iwkey_undone(self, mark):
+        """"ok" if, since MARK, a failed selection was undone as documented:
+        every vCPU got a key and holds its own (a throwaway), the platform
+        backup, if valid, holds vCPU 0's, and no other key loaded since MARK
+        is held anywhere. Else what is wrong."""
+        before = [int(n) for n in mark.split(",")]
+        queries = self._kl_query_all()
+        current = [self._fingerprint(q["iwkey"]) for q in queries]
+        held = set(current)
+        problems = []
+        if queries[0]["backup-valid"]:
+            backup = self._fingerprint(queries[0]["backup"])
+            held.add(backup)
+            if backup != current[0]:
+                problems.append("the backup is not CPU 0's throwaway key")
+        if len(set(current)) != len(current):
+            problems.append(f"CPUs share a key: {' '.join(current)}")
+        for i, q in enumerate(queries):
+            new = q["history-total"] - before[i]
+            if new < 1:
+                problems.append(f"cpu{i} got no key")
+                continue
+            if new > len(q["history"]):
+                problems.append(f"cpu{i}: {new} keys, more than the history holds")
+                continue
+            during = set(q["history"][-new:-1])
+            if during & held:
+                problems.append(f"cpu{i}: a key of the failed selection is still held")
+        return "ok" if not problems else "; ".join(problems)
 
     def _iwkey_scan(self):
         """Count where the IWKey loaded in vCPU 0 (read through the model's
