@@ -3,21 +3,28 @@
 #
 # Build everything the emulated machine needs, inside the chroot, and record
 # where it is in /build/paths.env for the runner.
+# The debug and rt kernels (kernel.sh) are recorded in /build/paths-NAME.env.
 #
-# Usage: all.sh [extra kernel make arguments]
+# Usage: all.sh [test|debug|rt...]   (default: test)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 qemu=$("$KL_TOOLS/build/qemu.sh")
+kernels=("${@:-test}")
 "$KL_TOOLS/conformance/build.sh" /build/klconf.elf
-obj=$("$KL_TOOLS/build/kernel.sh" "$@")
-"$KL_TOOLS/build/initramfs.sh" "$obj" /build/initramfs.cpio.gz
 "$KL_TOOLS/plugin/build.sh" "$(dirname "$(dirname "$qemu")")/src" /build/klinsn.so
-cat >/build/paths.env <<PATHS
+for kernel in "${kernels[@]}"; do
+	obj=$("$KL_TOOLS/build/kernel.sh" "$kernel")
+	suffix=-$kernel
+	[ "$kernel" != test ] || suffix=""
+	"$KL_TOOLS/build/initramfs.sh" "$obj" "/build/initramfs$suffix.cpio.gz"
+	cat >"/build/paths$suffix.env.tmp" <<PATHS
 QEMU=$qemu
 KERNEL=$obj/arch/x86/boot/bzImage
 SYSTEM_MAP=$obj/System.map
-INITRD=/build/initramfs.cpio.gz
+INITRD=/build/initramfs$suffix.cpio.gz
 KLINSN=/build/klinsn.so
 PATHS
-log "build complete"
+	mv "/build/paths$suffix.env.tmp" "/build/paths$suffix.env"
+	log "built the $kernel kernel"
+done

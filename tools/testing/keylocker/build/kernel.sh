@@ -5,16 +5,27 @@
 # assembled tree. Runs inside the chroot. The objects are kept per base and
 # toolchain, so a rebuild after a change is incremental.
 #
-# Usage: kernel.sh [extra make arguments, e.g. CLIPPY=1]
+# Usage: kernel.sh test|debug|rt [extra make arguments, e.g. CLIPPY=1]
+#
+# test is tools/testing/keylocker/config on tinyconfig; debug and rt add
+# config-debug or config-rt to it, in objects of their own.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+
+kernel=$1
+shift
+case $kernel in
+test) suffix="" ;;
+debug | rt) suffix=-$kernel ;;
+*) die "unknown kernel '$kernel' (test, debug or rt)" ;;
+esac
 
 base=$("$KL_TOOLS/build/base-kernel.sh")
 toolchain=$(clang-19 --version | head -n1; rustc --version; bindgen --version)
 key=$(kl_key "$base" "$(cat "$base/../version" 2>/dev/null || echo "$base")" "$toolchain")
 work=/cache/kernel-$key
 tree=$work/src
-obj=$work/obj
+obj=$work/obj$suffix
 mkdir -p "$obj"
 
 "$KL_TOOLS/build/assemble.sh" "$base" "$tree"
@@ -23,9 +34,11 @@ kmake() {
 	make -C "$tree" O="$obj" ARCH=x86_64 LLVM=-19 -j"${KL_JOBS:-$(nproc)}" "$@"
 }
 
-fragment=$KL_TOOLS/config
+fragment=$obj/.kl-fragment.new
+cat "$KL_TOOLS/config" >"$fragment"
+[ -z "$suffix" ] || cat "$KL_TOOLS/config$suffix" >>"$fragment"
 if ! cmp -s "$fragment" "$obj/.kl-config-fragment" || [ ! -e "$obj/.config" ]; then
-	log "configuring the kernel"
+	log "configuring the $kernel kernel"
 	kmake -s tinyconfig >/dev/null
 	"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
 		"$fragment" >/dev/null
@@ -36,8 +49,9 @@ if ! cmp -s "$fragment" "$obj/.kl-config-fragment" || [ ! -e "$obj/.config" ]; t
 	[ -z "$missing" ] || die "config options did not take (missing dependencies?): $missing"
 	cp "$fragment" "$obj/.kl-config-fragment"
 fi
+rm -f "$fragment"
 
-log "building the kernel in $obj"
+log "building the $kernel kernel in $obj"
 kmake "$@" bzImage modules >"$obj/build.log" 2>&1 || {
 	grep -E -B2 -A8 'error|Error' "$obj/build.log" | head -n 60 >&2
 	die "kernel build failed, see $obj/build.log"

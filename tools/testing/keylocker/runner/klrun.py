@@ -16,6 +16,7 @@ import re
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 
 import ktap
 import scenario as scenarios
@@ -23,8 +24,12 @@ from machine import Machine
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _RESULT = re.compile(r"KLRESULT (\S+) (ok|fail|skip) ?(.*)$")
+# Any of these in the console fails a scenario. The debug and rt kernels
+# report through them too: lockdep ("WARNING: possible circular locking",
+# "BUG: Invalid wait context"), KASAN and KFENCE ("BUG: KASAN:"), might-sleep
+# checks ("BUG: sleeping function called from invalid context") and UBSAN.
 _BAD_LOG = re.compile(
-    r"(Kernel panic|WARNING:|BUG:|Oops|general protection fault|"
+    r"(Kernel panic|WARNING:|BUG:|Oops|general protection fault|UBSAN:|"
     r"alg: self-tests for .* failed|Call Trace:)")
 
 
@@ -123,6 +128,27 @@ def boot_once(s, paths, workdir, scale, echo):
     return judge(s, machine, finished)
 
 
+def on_kernel(s, kernel):
+    """Scenario S as it runs on KERNEL: named <name>@<kernel> unless it is
+    the test kernel, with a longer timeout."""
+    if kernel == "test":
+        return s
+    append = " ".join(a for a in (s.append, scenarios.KERNEL_APPEND[kernel]) if a)
+    return replace(s, name=f"{s.name}@{kernel}", kernels=[kernel], append=append,
+                   timeout=s.timeout * scenarios.KERNELS[kernel])
+
+
+def kernel_paths(kernel, paths_file):
+    """The paths of KERNEL's image and initramfs (paths.env for the test
+    kernel, paths-<kernel>.env beside it for the others), or why not."""
+    if kernel == "test":
+        return read_paths(paths_file), None
+    path = os.path.join(os.path.dirname(paths_file), f"paths-{kernel}.env")
+    if os.path.exists(path):
+        return read_paths(path), None
+    return None, f"the {kernel} kernel is not built: make check builds it"
+
+
 def run_one(s, paths, logdir, scale, echo):
     """Every boot of scenario S on one disk; a failed boot ends the run.
     With several boots, the logs of boot N are kept as boot<N>-*."""
@@ -167,7 +193,8 @@ def main():
     all_scenarios = scenarios.load_all(args.scenarios)
     if args.list:
         for s in all_scenarios:
-            print(f"{s.name:24} [{','.join(s.groups)}] {s.description}")
+            runs = "".join(f" @{k}" for k in s.kernels if k != "test")
+            print(f"{s.name:24} [{','.join(s.groups)}]{runs} {s.description}")
         return 0
     paths = None if args.results_only else read_paths(args.paths)
     scale = float(os.environ.get("KL_TIMEOUT_SCALE") or 1)
@@ -181,8 +208,9 @@ def main():
     if args.results_only:
         chosen = []
     else:
-        chosen = [s for s in all_scenarios
-                  if (s.name in args.only if args.only else args.group in s.groups)]
+        chosen = [(s, k) for s in all_scenarios for k in s.kernels
+                  if (s.name in args.only or f"{s.name}@{k}" in args.only
+                      if args.only else args.group in s.groups)]
     if not chosen and not args.results_only:
         print("no scenario selected")
         print("0 passed, 1 failed")
@@ -192,9 +220,17 @@ def main():
     for path in args.results:
         groups.append((f"{os.path.basename(path)}: checks run outside the machine",
                        lambda path=path: read_results(path)))
-    for s in chosen:
-        groups.append((f"{s.name}: {s.description}",
-                       lambda s=s: run_one(s, paths, args.logs, scale, args.console)))
+    # The test kernel's runs first, then the debug and rt kernels'.
+    order = list(scenarios.KERNELS)
+    for s, kernel in sorted(chosen, key=lambda sk: order.index(sk[1])):
+        run = on_kernel(s, kernel)
+
+        def results(run=run, kernel=kernel):
+            kpaths, why = kernel_paths(kernel, args.paths)
+            if kpaths is None:
+                return [(f"{run.name}/kernel", "fail", why)]
+            return run_one(run, kpaths, args.logs, scale, args.console)
+        groups.append((f"{run.name}: {run.description}", results))
     for title, results in groups:
         print(f"--- {title}", flush=True)
         for name, status, detail in results():

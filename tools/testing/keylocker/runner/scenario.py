@@ -9,6 +9,18 @@ from dataclasses import dataclass, field, replace
 # the runner itself: the scenario passes only if the runner saw that failure.
 EXPECTATIONS = ("ok", "timeout", "panic", "no-tests", "kunit-fail")
 
+# The kernels build/all.sh builds, and how much slower each runs the same
+# scenario (KASAN's checks and lockdep cost most).
+KERNELS = {"test": 1, "debug": 4, "rt": 2}
+
+# What each kernel adds to the command line. The debug kernel boots with
+# 4-level paging: in 7.3, identify_boot_cpu() clears the boot CPU's
+# capabilities, LA57 included, and refills them with interrupts on; an
+# interrupt in that window makes generic KASAN, whose shadow bounds follow
+# LA57, report a "wild-memory-access" in rcu_is_watching() on every access
+# to the 5-level direct map. That is before any Key Locker code runs.
+KERNEL_APPEND = {"test": "", "debug": "no5lvl", "rt": ""}
+
 
 @dataclass
 class Scenario:
@@ -40,6 +52,10 @@ class Scenario:
     # Later boots of the same machine and disk, each a table that may set
     # "tests" (default none) and "append" (added to the scenario's).
     reboots: list = field(default_factory=list)
+    # The kernels to boot it on, each run a result group of its own: "test"
+    # (tools/testing/keylocker/config), "debug" (config-debug: lockdep,
+    # KASAN, UBSAN, might-sleep checks) and "rt" (config-rt: PREEMPT_RT).
+    kernels: list = field(default_factory=lambda: ["test"])
 
     def boots(self):
         """The scenario's boots, in order, as scenarios of their own."""
@@ -64,6 +80,8 @@ def _make(path, name, data):
     s = Scenario(name=name, **data)
     if s.expect not in EXPECTATIONS:
         raise ValueError(f"{path}: {name}: expect must be one of {EXPECTATIONS}")
+    if not set(s.kernels) <= set(KERNELS) or not s.kernels:
+        raise ValueError(f"{path}: {name}: kernels must be some of {KERNELS}")
     return s
 
 
