@@ -19,7 +19,9 @@
 //!   copied to the destination before the driver sees the chunk, so the
 //!   driver always transforms a single `&mut [u8]` in place: in-place and
 //!   out-of-place requests take the same path, and the driver never holds a
-//!   shared and a mutable reference to memory that may overlap.
+//!   shared and a mutable reference to memory that may overlap. When a
+//!   request fails, its destination is zeroed over the request's length, so
+//!   the copy of the source never stays there.
 //! - Ciphertext stealing and similar tails need the last bytes of a request
 //!   together; [`Request::walk_prefix`] walks everything before them and
 //!   [`Request::read_at`]/[`Request::write_at`] move the tail through a small
@@ -143,10 +145,16 @@ pub trait Algorithm {
     fn setkey(ctx: Pin<&mut Self::Context>, key: &[u8], flags: TfmFlags) -> Result;
 
     /// Encrypts the request's data.
+    ///
+    /// If it fails, the destination is zeroed over the request's length
+    /// (in place, that is the data itself): whatever a failed step left
+    /// there, a copy of the source or a partial result, never reaches the
+    /// caller.
     fn encrypt(ctx: &Self::Context, req: &mut Request) -> Result;
 
     /// Decrypts the request's data; if not implemented, [`Self::encrypt`]
-    /// is used for both directions (as for CTR).
+    /// is used for both directions (as for CTR). A failure zeroes the
+    /// destination, as for [`Self::encrypt`].
     fn decrypt(_ctx: &Self::Context, _req: &mut Request) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -307,22 +315,36 @@ unsafe extern "C" fn setkey_callback<T: Algorithm>(
 ///
 /// Called by the crypto API only, with a live request on a tfm of `T`.
 unsafe extern "C" fn encrypt_callback<T: Algorithm>(req: *mut bindings::skcipher_request) -> c_int {
-    from_result(|| {
-        // SAFETY: The request is live and belongs to a tfm of `T`.
-        let (ctx, req) = unsafe { request_parts::<T>(req) };
-        T::encrypt(ctx, req)?;
-        Ok(0)
-    })
+    // SAFETY: As guaranteed by the caller.
+    unsafe { run_request::<T>(req, T::encrypt) }
 }
 
 /// # Safety
 ///
 /// Called by the crypto API only, with a live request on a tfm of `T`.
 unsafe extern "C" fn decrypt_callback<T: Algorithm>(req: *mut bindings::skcipher_request) -> c_int {
+    // SAFETY: As guaranteed by the caller.
+    unsafe { run_request::<T>(req, T::decrypt) }
+}
+
+/// Runs `op` on the request; if it fails, zeroes the destination.
+///
+/// A failed step may have left the destination holding a copy of the source
+/// or a partial result: out of place, that is plaintext where the caller
+/// expects ciphertext (a dm-crypt bounce page, an AF_ALG receive buffer).
+///
+/// # Safety
+///
+/// `req` must be a live request on a tfm of `T`, used by nothing else
+/// during the call.
+unsafe fn run_request<T: Algorithm>(
+    req: *mut bindings::skcipher_request,
+    op: fn(&T::Context, &mut Request) -> Result,
+) -> c_int {
     from_result(|| {
         // SAFETY: The request is live and belongs to a tfm of `T`.
-        let (ctx, req) = unsafe { request_parts::<T>(req) };
-        T::decrypt(ctx, req)?;
+        let (ctx, request) = unsafe { request_parts::<T>(req) };
+        op(ctx, request).inspect_err(|_| request.zero_dst())?;
         Ok(0)
     })
 }
@@ -475,6 +497,18 @@ impl Request {
             )
         };
         Ok(())
+    }
+
+    /// Zeroes the destination over the request's length.
+    fn zero_dst(&mut self) {
+        let req = self.as_raw();
+        // SAFETY: The request is live (type invariant) and its destination
+        // scatterlist covers `cryptlen` bytes; no walk or chunk is open,
+        // since they borrow `self`.
+        unsafe {
+            let dst = (*req).dst;
+            bindings::sg_zero_buffer(dst, bindings::sg_nents(dst) as c_uint, self.len(), 0);
+        }
     }
 
     fn check_range(&self, offset: usize, len: usize) -> Result {
@@ -697,5 +731,116 @@ impl<const N: usize> PinnedDrop for Registration<N> {
         // The module that owns them cannot be unloaded while a tfm of them
         // exists (`cra_module`), so none is in use.
         unsafe { bindings::crypto_unregister_skciphers(self.algs.get().cast(), N as c_int) };
+    }
+}
+
+#[macros::kunit_tests(rust_kernel_crypto_skcipher)]
+mod tests {
+    use super::*;
+    use crate::error::from_err_ptr;
+
+    /// Transforms half of the first step and then fails, as a request does
+    /// when its key stops working in the middle.
+    struct HalfThenFail;
+
+    #[vtable]
+    impl Algorithm for HalfThenFail {
+        type Context = u8;
+        const NAME: &'static CStr = c"kunit-half-then-fail";
+        const DRIVER_NAME: &'static CStr = c"kunit-half-then-fail-rust";
+        const PRIORITY: u32 = 0;
+        const BLOCK_SIZE: u32 = 1;
+        const MIN_KEY_SIZE: u32 = 1;
+        const MAX_KEY_SIZE: u32 = 1;
+
+        fn init() -> impl PinInit<u8, Error> {
+            Ok(0)
+        }
+
+        fn setkey(_ctx: Pin<&mut u8>, _key: &[u8], _flags: TfmFlags) -> Result {
+            Ok(())
+        }
+
+        fn encrypt(_ctx: &u8, req: &mut Request) -> Result {
+            req.walk(|chunk: &mut Chunk<'_>| {
+                let data = chunk.data();
+                let half = data.len() / 2;
+                data[..half].iter_mut().for_each(|b| *b ^= 0xff);
+                Err(EIO)
+            })
+        }
+    }
+
+    /// Encrypts `src` into `dst`, or in place without `dst`, through the
+    /// crypto API as a kernel user does.
+    fn encrypt(src: &mut [u8], dst: Option<&mut [u8]>) -> Result {
+        let _reg = KBox::pin_init(
+            Registration::new([AlgorithmDesc::new::<HalfThenFail>()]),
+            GFP_KERNEL,
+        )?;
+        // SAFETY: The name is a NUL-terminated string; the algorithm was
+        // registered above.
+        let tfm = from_err_ptr(unsafe {
+            bindings::crypto_alloc_skcipher(HalfThenFail::DRIVER_NAME.as_char_ptr(), 0, 0)
+        })?;
+        // SAFETY: All-zero is a valid scatterlist and request; the fields
+        // used are set below.
+        let (mut sg_src, mut sg_dst, mut req): (
+            bindings::scatterlist,
+            bindings::scatterlist,
+            bindings::skcipher_request,
+        ) = unsafe { MaybeUninit::zeroed().assume_init() };
+        let len = src.len();
+        // SAFETY: `tfm` is a live tfm, freed here; the buffers are
+        // kmalloc'ed (in the linear map, as a scatterlist needs) and outlive
+        // the request, which runs synchronously (no completion); the
+        // algorithm has no request context and no IV, so a bare request
+        // suffices.
+        let err = unsafe {
+            let mut err = bindings::crypto_skcipher_setkey(tfm, [0u8].as_ptr(), 1);
+            bindings::sg_init_one(
+                &mut sg_src,
+                src.as_mut_ptr().cast::<c_void>(),
+                len as c_uint,
+            );
+            req.dst = match dst {
+                Some(d) => {
+                    bindings::sg_init_one(
+                        &mut sg_dst,
+                        d.as_mut_ptr().cast::<c_void>(),
+                        len as c_uint,
+                    );
+                    &raw mut sg_dst
+                }
+                None => &raw mut sg_src,
+            };
+            req.base.tfm = &raw mut (*tfm).base;
+            req.src = &raw mut sg_src;
+            req.cryptlen = len as c_uint;
+            if err == 0 {
+                err = bindings::crypto_skcipher_encrypt(&mut req);
+            }
+            bindings::crypto_destroy_tfm(tfm.cast(), &raw mut (*tfm).base);
+            err
+        };
+        to_result(err)
+    }
+
+    #[test]
+    fn failed_request_leaves_zeros_out_of_place() -> Result {
+        let mut src = KVec::from_elem(0x11u8, 64, GFP_KERNEL)?;
+        let mut dst = KVec::from_elem(0x22u8, 64, GFP_KERNEL)?;
+        assert_eq!(encrypt(&mut src, Some(&mut dst)), Err(EIO));
+        assert!(dst.iter().all(|&b| b == 0));
+        assert!(src.iter().all(|&b| b == 0x11));
+        Ok(())
+    }
+
+    #[test]
+    fn failed_request_leaves_zeros_in_place() -> Result {
+        let mut buf = KVec::from_elem(0x11u8, 64, GFP_KERNEL)?;
+        assert_eq!(encrypt(&mut buf, None), Err(EIO));
+        assert!(buf.iter().all(|&b| b == 0));
+        Ok(())
     }
 }

@@ -141,18 +141,21 @@ kl_scan_key() {
 
 # kl_hold_start DRIVER KEY [ARGS...]: key a tfm of DRIVER through AF_ALG in
 # a klcrypt process that wipes its own copies and then waits; fails unless
-# the tfm encrypted once.
+# the tfm encrypted once. Up to four run at once, one per slot: hold_slot
+# (0 to 3, default 0) names the slot for this and kl_hold_finish; $hold_pid
+# is the process of the last one started.
 kl_hold_start() {
-	hold_driver=$1 hold_key=$2
+	s=${hold_slot:-0} hold_driver=$1 hold_key=$2
 	shift 2
-	rm -f /tmp/hold.in /tmp/hold.out
-	mkfifo /tmp/hold.in
+	rm -f /tmp/hold$s.in /tmp/hold$s.out
+	mkfifo /tmp/hold$s.in
 	/kl/bin/klcrypt hold-key --driver "$hold_driver" --key "$hold_key" "$@" \
-		</tmp/hold.in >/tmp/hold.out 2>&1 &
+		</tmp/hold$s.in >/tmp/hold$s.out 2>&1 &
 	hold_pid=$!
-	exec 5>/tmp/hold.in
+	eval "hold_pid$s=$hold_pid"
+	eval "exec $((5 + s))>/tmp/hold$s.in"
 	for _ in $(seq 100); do
-		grep -q '^KLHOLD before' /tmp/hold.out && return 0
+		grep -q '^KLHOLD before' /tmp/hold$s.out && return 0
 		sleep 0.1
 	done
 	return 1
@@ -162,11 +165,10 @@ kl_hold_start() {
 # fails if it did not encrypt the same as before. Its output is left in
 # $hold_out (not printed: the process must be waited for by this shell).
 kl_hold_finish() {
-	echo go >&5
-	exec 5>&-
-	wait "$hold_pid"
+	s=${hold_slot:-0}
+	eval "echo go >&$((5 + s)); exec $((5 + s))>&-; wait \$hold_pid$s"
 	rc=$?
-	hold_out=$(tr '\n' ' ' </tmp/hold.out)
+	hold_out=$(tr '\n' ' ' </tmp/hold$s.out)
 	return $rc
 }
 

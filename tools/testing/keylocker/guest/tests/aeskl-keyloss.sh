@@ -3,7 +3,9 @@
 # return wrong data: dm-crypt reads and writes fail with I/O errors, an
 # AF_ALG tfm with ENOKEY, also after the mode is re-initialised (its handle
 # is of the old generation) until it is keyed again. The volume's data
-# stays intact: aeskl-keyloss-reboot reads it back after a reboot.
+# stays intact: aeskl-keyloss-reboot reads it back after a reboot. A failed
+# AF_ALG encryption leaves zeros in the receive buffer, in every mode, never
+# the plaintext the kernel copied there.
 kl_check aeskl-loaded "" kl_aeskl
 kl_check afalg-drivers-by-name "" kl_afalg_drivers
 kl_check mode-is-norestore "$(cat $KL_SYSFS/mode)" grep -q '\[norestore\]' $KL_SYSFS/mode
@@ -24,10 +26,27 @@ kl_check raw-written "" dd if=/tmp/raw of=/dev/mapper/vol bs=4096 seek=6144 ofla
 
 key=$(kl_hex 32)
 kl_check afalg-keyed-before-loss "" kl_hold_start xts-aes-aeskl "$key" --rekey
+slot=1
+for m in ecb cbc ctr; do
+	hold_slot=$slot
+	kl_check afalg-$m-keyed-before-loss "" kl_hold_start $m-aes-aeskl "$key" --len 4096
+	slot=$((slot + 1))
+done
+hold_slot=0
 
 echo deep >/sys/power/mem_sleep
 echo mem >/sys/power/state
 kl_check key-lost "$(cat $KL_SYSFS/status)" [ "$(cat $KL_SYSFS/status)" = lost ]
+
+slot=1
+for m in ecb cbc ctr; do
+	hold_slot=$slot
+	kl_hold_finish
+	kl_check afalg-$m-fails-with-zeros-in-dst "$hold_out" \
+		sh -c "echo '$hold_out' | grep -q 'KLHOLD dst zero .*error ENOKEY'"
+	slot=$((slot + 1))
+done
+hold_slot=0
 
 # rw_fails: a direct read and a direct write of the raw sectors both fail
 # with an I/O error, and the read returns nothing.
@@ -48,6 +67,8 @@ kl_check dm-crypt-io-fails-with-old-handles "$out" [ -z "$out" ]
 kl_hold_finish
 rc=$?
 kl_check afalg-old-handle-enokey "$hold_out" sh -c "echo '$hold_out' | grep -q 'error ENOKEY'"
+kl_check afalg-xts-fails-with-zeros-in-dst "$hold_out" \
+	sh -c "echo '$hold_out' | grep -q 'KLHOLD dst zero'"
 kl_check afalg-works-after-setkey "$hold_out (exit $rc)" \
 	sh -c "[ $rc = 0 ] && echo '$hold_out' | grep -q 'rekeyed'"
 

@@ -6,12 +6,14 @@
 //! The key, given as hex, is decoded straight into one fixed buffer, set on
 //! the tfm, and then wiped from this process: the buffer, the hex text and
 //! the XMM registers. What remains is the kernel's copy, if the driver
-//! keeps one. The program encrypts a fixed message (64 zero bytes, or
-//! `--len` bytes, zero IV if the cipher has one), prints
+//! keeps one. The program encrypts a fixed message (64 bytes, or `--len`
+//! bytes, of a pattern, zero IV if the cipher has one), prints
 //! `KLHOLD before <hex>`, waits for a line
 //! (or EOF) on stdin, encrypts the message again with the same tfm and
 //! prints `KLHOLD after <hex>`. Exit status 0 if both ciphertexts are
-//! equal; on an error, `KLHOLD error <errno name>` and exit status 1.
+//! equal; on an error, `KLHOLD error <errno name>` and exit status 1, and
+//! if the encryption itself failed, first `KLHOLD dst <what>`: what the
+//! receive buffer holds (`unchanged`, `zero`, `plaintext` or `other`).
 //!
 //! With `--rekey` the key is kept instead (there is then no residue to
 //! check): if the second encryption fails with ENOKEY (the wrapping key
@@ -35,16 +37,44 @@ const MAX_KEY: usize = 64;
 /// Bytes of the fixed message unless `--len` says otherwise.
 const MESSAGE: usize = 64;
 
-/// Encrypts the fixed message of `len` zero bytes on `socket`.
+/// What the receive buffer of a failed encryption is filled with first.
+const FILL: u8 = 0xa5;
+
+/// Byte `i` of the fixed message: no block of it is all zero or all
+/// [`FILL`], so a copy of it in the receive buffer is told apart.
+fn message_byte(i: usize) -> u8 {
+    (i % 251) as u8 | 0x40
+}
+
+/// Encrypts the fixed message of `len` bytes on `socket`.
+///
+/// On failure the receive buffer, filled with [`FILL`] first, is described
+/// in a `KLHOLD dst` line: `unchanged`, `zero`, `plaintext` (some block
+/// holds the message's block) or `other`.
 fn encrypt_message(socket: &OpSocket, iv_len: usize, len: usize) -> Result<Vec<u8>, SysError> {
-    let message = vec![0u8; len];
+    let message: Vec<u8> = (0..len).map(message_byte).collect();
     let iv = [0u8; alg::MAX_IV];
-    let mut out = vec![0; len];
-    let got = socket.request(Op::Encrypt, &iv[..iv_len], &[&message], &mut [&mut out])?;
+    let mut out = vec![FILL; len];
+    let got = socket
+        .request(Op::Encrypt, &iv[..iv_len], &[&message], &mut [&mut out])
+        .inspect_err(|_| println!("KLHOLD dst {}", describe_dst(&out, &message)))?;
     if got != len {
         return Err(alg::short("readv", got, len));
     }
     Ok(out)
+}
+
+/// Names what a failed request left in `out`; see [`encrypt_message`].
+fn describe_dst(out: &[u8], message: &[u8]) -> &'static str {
+    if out.iter().all(|&b| b == FILL) {
+        "unchanged"
+    } else if out.iter().all(|&b| b == 0) {
+        "zero"
+    } else if out.chunks(16).zip(message.chunks(16)).any(|(o, m)| o == m) {
+        "plaintext"
+    } else {
+        "other"
+    }
 }
 
 /// Reports `e` in the protocol and on stderr; returns exit status 1.
