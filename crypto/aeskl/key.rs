@@ -8,6 +8,13 @@
 //! which a re-initialisation goes unnoticed. (A change after the check is
 //! still caught, by the instruction's ZF.)
 //!
+//! AES-KL has no path without the FPU: there is no key to give a software
+//! fallback. Where the kernel may not use the FPU (a hard interrupt that
+//! arrived inside a kernel FPU section, CPU bring-up) a request fails with
+//! [`NO_FPU`], an error with no asynchronous meaning: `EBUSY` would tell
+//! `crypto_wait_req()` and dm-crypt that the request was queued, and they
+//! would wait for a completion that never comes.
+//!
 //! The key passes from the caller's buffer straight into the instruction's
 //! xmm registers (`Handle*::encode` clears them); no copy of it is made
 //! here, so there is nothing to wipe.
@@ -32,6 +39,14 @@ use kernel::{
     },
 };
 
+/// The error of a request made where the FPU is not usable.
+pub(crate) const NO_FPU: Error = EOPNOTSUPP;
+
+/// Opens an FPU section, or fails with [`NO_FPU`].
+fn fpu() -> Result<KernelFpu> {
+    KernelFpu::begin().ok_or(NO_FPU)
+}
+
 /// A handle for an AES-128 or AES-256 key, and whether the CPU has the
 /// wide instructions.
 pub(crate) struct KlKey {
@@ -51,7 +66,7 @@ impl KlKey {
     /// restriction, so user space could not use a leaked handle; the wide
     /// instructions are used when every CPU has them.
     pub(crate) fn encode(key: &[u8]) -> Result<Self> {
-        let fpu = KernelFpu::begin().ok_or(EBUSY)?;
+        let fpu = fpu()?;
         let State::Active(enabled) = keylocker::state() else {
             return Err(ENOKEY);
         };
@@ -82,9 +97,9 @@ impl KlKey {
 /// Runs `f` in an FPU section with the handle, if the handle still works.
 ///
 /// Fails with `ENOKEY` if the key was lost or re-initialised since the
-/// handle was made, and `EBUSY` if the FPU is not usable here.
+/// handle was made, and [`NO_FPU`] if the FPU is not usable here.
 pub(crate) fn with_handle<R>(key: &KlKey, f: impl FnOnce(&Cipher<'_>) -> Result<R>) -> Result<R> {
-    let fpu = KernelFpu::begin().ok_or(EBUSY)?;
+    let fpu = fpu()?;
     f(&key.cipher(&fpu)?)
 }
 
@@ -94,7 +109,7 @@ pub(crate) fn with_handles<R>(
     b: &KlKey,
     f: impl FnOnce(&Cipher<'_>, &Cipher<'_>) -> Result<R>,
 ) -> Result<R> {
-    let fpu = KernelFpu::begin().ok_or(EBUSY)?;
+    let fpu = fpu()?;
     f(&a.cipher(&fpu)?, &b.cipher(&fpu)?)
 }
 
@@ -226,4 +241,26 @@ pub(crate) fn store(data: &mut [u8], i: usize, block: &Block) {
 /// kernel Rust has no vector registers, and a byte loop costs sixteen.
 pub(crate) fn xor(a: &mut Block, b: &Block) {
     *a = (u128::from_ne_bytes(*a) ^ u128::from_ne_bytes(*b)).to_ne_bytes();
+}
+
+#[kunit_tests(aeskl_key)]
+mod tests {
+    use super::*;
+
+    /// Inside an open FPU section the FPU is not usable again, as in a hard
+    /// interrupt that arrived in one: setkey and requests fail with
+    /// `NO_FPU`, never with `EBUSY`.
+    #[test]
+    fn no_fpu_is_an_error_not_a_backlog() {
+        let key = KlKey::encode(&[0x5a; 32]).expect("Key Locker active while aeskl is loaded");
+        let outer = KernelFpu::begin().expect("FPU usable in task context");
+        let encode = KlKey::encode(&[0x5a; 16]).err();
+        let request = with_handle(&key, |_| Ok(())).err();
+        drop(outer);
+        for e in [encode, request] {
+            assert_eq!(e, Some(NO_FPU));
+            assert!(e != Some(EBUSY) && e != Some(EINPROGRESS));
+        }
+        assert!(with_handle(&key, |_| Ok(())).is_ok());
+    }
 }

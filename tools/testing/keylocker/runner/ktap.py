@@ -12,7 +12,9 @@ _TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\] ")
 def suites(console_lines):
     """Return (planned suite count or None, [(suite, status)]) from a console log.
 
-    status is "ok", "fail" or "skip".
+    status is "ok", "fail" or "skip". The built-in suites run at boot under
+    one plan; a module's suites run when it loads, under a plan of their
+    own: the planned count is the sum.
     """
     planned = None
     found = []
@@ -25,8 +27,8 @@ def suites(console_lines):
         if not in_ktap:
             continue
         m = _PLAN.match(line)
-        if m and planned is None:
-            planned = int(m.group(1))
+        if m:
+            planned = (planned or 0) + int(m.group(1))
             continue
         m = _RESULT.match(line)
         if m:
