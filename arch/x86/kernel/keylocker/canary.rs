@@ -37,20 +37,38 @@ pub(crate) struct Canary {
 /// The block the canary encrypts.
 const PLAINTEXT: Block = *b"Key Locker canar";
 
-impl Canary {
-    /// Makes a canary under the IWKey of `cpu`, for `generation`, with the
-    /// restrictions of every handle the kernel makes while every CPU offers
-    /// `features`.
-    pub(crate) fn new(cpu: &KlCpu<'_>, generation: Generation, features: Features) -> Result<Self> {
+/// The throwaway AES key of a canary, drawn before the FPU section that
+/// wraps it: the kernel's random generator may sleep on PREEMPT_RT, and an
+/// FPU section does not.
+pub(crate) struct CanaryKey(Secret<16>);
+
+impl CanaryKey {
+    /// Draws a key from the kernel's CRNG.
+    pub(crate) fn random() -> Self {
         let mut key = Secret::<16>::zeroed();
         random::fill_bytes(key.as_mut());
+        Self(key)
+    }
+}
+
+impl Canary {
+    /// Makes a canary from `key` under the IWKey of `cpu`, for
+    /// `generation`, with the restrictions of every handle the kernel makes
+    /// while every CPU offers `features`. The key is wiped when dropped.
+    pub(crate) fn new(
+        cpu: &KlCpu<'_>,
+        key: CanaryKey,
+        generation: Generation,
+        features: Features,
+    ) -> Result<Self> {
         // SAFETY: The canary is used only on CPUs where the core has just
         // set CR4.KL (`KlCpu`) and checked that they offer `features`, and
         // CR4.KL stays set on CPUs that have it while the canary exists:
         // the core clears it only after dropping a canary of a failed
         // initialisation.
         let enabled = unsafe { Enabled::new_unchecked(generation, features) };
-        let handle = Handle128::encode(&enabled, cpu.fpu(), key.as_ref(), enabled.restrictions())?;
+        let handle =
+            Handle128::encode(&enabled, cpu.fpu(), key.0.as_ref(), enabled.restrictions())?;
         let mut expected = PLAINTEXT;
         handle.encrypt(cpu.fpu(), &mut expected).map_err(|_| EIO)?;
         Ok(Self {

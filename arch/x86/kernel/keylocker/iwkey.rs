@@ -13,6 +13,7 @@ use kernel::{
     prelude::*,
     random,
     secret::Secret,
+    time::{delay::fsleep, Delta},
     x86::{fpu::KernelFpu, keylocker::State, msr},
 };
 
@@ -114,20 +115,16 @@ impl KlCpu<'_> {
         }
     }
 
-    /// Copies this CPU's IWKey to platform storage; `EIO` if the backup
-    /// is not valid afterwards.
-    pub(crate) fn backup(&self) -> Result {
-        write_msr(bindings::MSR_IA32_COPY_LOCAL_TO_PLATFORM, 1)?;
-        if msr::read_safe(msr::IA32_IWKEYBACKUP_STATUS)? & 1 == 0 {
-            return Err(EIO);
-        }
-        Ok(())
+    /// Starts copying this CPU's IWKey to platform storage; the copy may
+    /// complete later: [`wait_for_backup`] tells when.
+    pub(crate) fn start_backup(&self) -> Result {
+        write_msr(bindings::MSR_IA32_COPY_LOCAL_TO_PLATFORM, 1)
     }
 
     /// Loads the IWKey from platform storage; `EIO` if there is no valid
     /// backup or the copy fails.
     pub(crate) fn restore(&self) -> Result {
-        if msr::read_safe(msr::IA32_IWKEYBACKUP_STATUS)? & 1 == 0 {
+        if msr::read_safe(msr::IA32_IWKEYBACKUP_STATUS)? & BACKUP_VALID == 0 {
             return Err(EIO);
         }
         write_msr(bindings::MSR_IA32_COPY_PLATFORM_TO_LOCAL, 1)?;
@@ -137,15 +134,6 @@ impl KlCpu<'_> {
         Ok(())
     }
 
-    /// Overwrites this CPU's IWKey with an all-zero key, so that a key of a
-    /// failed initialisation does not stay loaded. Hardware cannot unload a
-    /// key; no handle made under the real key works after this.
-    pub(crate) fn forget_key(&self) {
-        let zero = WrappingKey::zeroed();
-        // A zero software key never fails to load.
-        let _ = self.load(&zero, KeySource::Software, false);
-    }
-
     /// Clears CR4.KL: this CPU no longer runs Key Locker instructions.
     pub(crate) fn disable(self) {
         // SAFETY: Only called while the system state is `Disabled` (a failed
@@ -153,6 +141,39 @@ impl KlCpu<'_> {
         unsafe { bindings::keylocker_cr4_clear() };
     }
 }
+
+/// How often, and how long apart, [`wait_for_backup`] reads the backup
+/// status: about 100 ms in all, like Intel's own code.
+const BACKUP_POLLS: u32 = 1000;
+const BACKUP_POLL_INTERVAL: Delta = Delta::from_micros(100);
+
+/// Waits until the backup [`KlCpu::start_backup`] started is valid.
+///
+/// The write of IA32_COPY_LOCAL_TO_PLATFORM only starts the copy, which
+/// the platform may complete much later (it may be writing flash), so the
+/// valid bit of IA32_IWKEYBACKUP_STATUS is polled, sleeping between reads.
+/// Fails, saying why, if the platform reports a storage error or the
+/// backup is still not valid after about 100 ms. The status is
+/// platform-scoped: this may run on any CPU, outside an FPU section.
+pub(crate) fn wait_for_backup() -> Result<(), &'static str> {
+    for _ in 0..BACKUP_POLLS {
+        let status =
+            msr::read_safe(msr::IA32_IWKEYBACKUP_STATUS).map_err(|_| "backup status unreadable")?;
+        if status & BACKUP_STORAGE_ERROR != 0 {
+            return Err("platform backup storage error");
+        }
+        if status & BACKUP_VALID != 0 {
+            return Ok(());
+        }
+        fsleep(BACKUP_POLL_INTERVAL);
+    }
+    Err("backup not valid after 100 ms")
+}
+
+/// IA32_IWKEYBACKUP_STATUS: the backup is valid (complete and usable).
+const BACKUP_VALID: u64 = 1 << 0;
+/// IA32_IWKEYBACKUP_STATUS: the platform storage failed to read or write.
+const BACKUP_STORAGE_ERROR: u64 = 1 << 2;
 
 /// Writes one of the MSRs the core is allowed to write.
 pub(crate) fn write_msr(msr: u32, val: u64) -> Result {

@@ -24,9 +24,24 @@
 //! CR4.KL, once set while a mode is active, stays set on every CPU for the
 //! rest of the boot: handles may exist, and their users rely on the Key
 //! Locker instructions failing cleanly (ZF=1) rather than faulting (#UD).
+//!
+//! A selection that fails after it loaded a key leaves that key nowhere: in
+//! the native modes every online CPU, and the platform backup if the mode
+//! wrote it, gets a random throwaway key that the kernel forgets at once.
+//! A failed first selection then clears CR4.KL again; a failed selection
+//! while the key is lost leaves it set, and the state lost. In the paravirt
+//! modes the host owns the key and the guest never runs LOADIWKEY.
+//!
+//! The policy is locked in STARTING callbacks and syscore resume, with
+//! interrupts off, so its lock is a raw spinlock, on PREEMPT_RT too: held
+//! briefly, and nothing is allocated, freed or drawn from the kernel's
+//! random generator under it or in an FPU section.
 
 use crate::{
-    canary::Canary,
+    canary::{
+        Canary,
+        CanaryKey, //
+    },
     caps::{
         self,
         Caps, //
@@ -86,7 +101,7 @@ impl Policy {
 
 kernel::sync::global_lock! {
     // SAFETY: Initialised by `init` in the core's initcall before any use.
-    unsafe(uninit) static POLICY: SpinLock<Policy> = Policy::new();
+    unsafe(uninit) static POLICY: RawSpinLock<Policy> = Policy::new();
 }
 
 kernel::sync::global_lock! {
@@ -126,6 +141,8 @@ enum CpuError {
     /// ENCODEKEY on the first CPU reports a key other than the mode loads
     /// or was promised.
     Source(&'static str),
+    /// The platform backup did not become valid.
+    Backup(&'static str),
 }
 
 impl CpuError {
@@ -152,6 +169,10 @@ impl CpuError {
                 pr_err!("{}: CPU {}: {}\n", mode.name(), n, why);
                 EIO
             }
+            CpuError::Backup(why) => {
+                pr_err!("{}: CPU {}: IWKey backup failed: {}\n", mode.name(), n, why);
+                EIO
+            }
             CpuError::Source(why) => {
                 pr_err!("{}: CPU {}: {}\n", mode.name(), n, why);
                 // A host that does not deliver what it answered cannot
@@ -168,12 +189,12 @@ impl CpuError {
 }
 
 /// What a CPU does while a mode is being chosen.
-#[derive(Copy, Clone, PartialEq, Eq)]
-enum Role {
-    /// The first CPU: it creates (or receives) the key and makes the canary.
-    First,
+enum Role<'a> {
+    /// The first CPU: it creates (or receives) the key and makes the canary
+    /// from this key, drawn before its FPU section.
+    First(CanaryKey),
     /// Every other CPU: it gets the same key and checks the canary.
-    Other,
+    Other(&'a Canary),
 }
 
 fn step(what: &'static str, r: Result) -> Result<(), CpuError> {
@@ -184,13 +205,13 @@ fn step(what: &'static str, r: Result) -> Result<(), CpuError> {
 fn install(
     cpu: &KlCpu<'_>,
     mode: Mode,
-    role: Role,
+    role: &Role<'_>,
     all: &Caps,
     key: Option<&WrappingKey>,
 ) -> Result<(), CpuError> {
     let key = || key.ok_or(CpuError::Step("key setup", EINVAL));
     match (mode, role) {
-        (Mode::NativeRandomKey, Role::First) => {
+        (Mode::NativeRandomKey, Role::First(_)) => {
             let mut r = Err(EAGAIN);
             for _ in 0..RANDOM_RETRIES {
                 r = cpu.load(key()?, KeySource::Hardware, false);
@@ -199,13 +220,13 @@ fn install(
                 }
             }
             step("LOADIWKEY (hardware random)", r)?;
-            step("IWKey backup", cpu.backup())
+            step("IWKey backup", cpu.start_backup())
         }
-        (Mode::KernelKeyBackup, Role::First) => {
+        (Mode::KernelKeyBackup, Role::First(_)) => {
             step("LOADIWKEY", cpu.load(key()?, KeySource::Software, false))?;
-            step("IWKey backup", cpu.backup())
+            step("IWKey backup", cpu.start_backup())
         }
-        (Mode::NativeRandomKey | Mode::KernelKeyBackup, Role::Other) => {
+        (Mode::NativeRandomKey | Mode::KernelKeyBackup, Role::Other(_)) => {
             step("IWKey restore", cpu.restore())
         }
         (Mode::KernelKeyRemember, _) => {
@@ -221,30 +242,38 @@ fn install(
 
 /// Brings the CPU this runs on into `mode`: CR4.KL, the key, the canary.
 ///
-/// `all` is what every online CPU offers, this one included.
+/// `all` is what every online CPU offers, this one included. The first CPU
+/// makes the canary and, in the modes that restore, waits for the backup
+/// it started (sleeping, after its FPU section) before the others restore.
 fn bring_up(
     mode: Mode,
-    role: Role,
+    role: Role<'_>,
     all: &Caps,
     key: Option<&WrappingKey>,
     generation: Generation,
-    canary: Option<&Canary>,
 ) -> Result<Option<Canary>, CpuError> {
-    let fpu = KernelFpu::begin().ok_or(CpuError::NoFpu)?;
-    let cpu = iwkey::enable_this_cpu(&fpu);
-    if !caps::aeskle() {
-        return Err(CpuError::DisabledByFirmware);
-    }
-    install(&cpu, mode, role, all, key)?;
-    match canary {
-        Some(c) => c.check(&cpu).map(|()| None).map_err(CpuError::Canary),
-        None => {
-            let c = Canary::new(&cpu, generation, all.features)
-                .map_err(|e| CpuError::Step("canary setup", e))?;
-            expected_key(mode, all.nobackup, c.wrapping_key()).map_err(CpuError::Source)?;
-            Ok(Some(c))
+    let first = matches!(role, Role::First(_));
+    let made = {
+        let fpu = KernelFpu::begin().ok_or(CpuError::NoFpu)?;
+        let cpu = iwkey::enable_this_cpu(&fpu);
+        if !caps::aeskle() {
+            return Err(CpuError::DisabledByFirmware);
         }
+        install(&cpu, mode, &role, all, key)?;
+        match role {
+            Role::Other(c) => c.check(&cpu).map(|()| None).map_err(CpuError::Canary)?,
+            Role::First(k) => {
+                let c = Canary::new(&cpu, k, generation, all.features)
+                    .map_err(|e| CpuError::Step("canary setup", e))?;
+                expected_key(mode, all.nobackup, c.wrapping_key()).map_err(CpuError::Source)?;
+                Some(c)
+            }
+        }
+    };
+    if first && mode.restores_from_backup() {
+        iwkey::wait_for_backup().map_err(CpuError::Backup)?;
     }
+    Ok(made)
 }
 
 /// Checks what ENCODEKEY reports about the first CPU's key against what
@@ -321,18 +350,23 @@ pub(crate) fn select(mode: Mode) -> Result {
             // features, and it ends the generation on a CPU that lacks
             // them; CR4.KL is never cleared once a mode is active.
             let enabled = unsafe { Enabled::new_unchecked(generation, all.features) };
-            let mut p = POLICY.lock();
-            p.mode = Some(mode);
-            p.features = all.features;
-            p.generation = generation.as_u64();
-            p.lost = false;
-            p.canary = Some(canary);
-            p.remembered = if mode == Mode::KernelKeyRemember {
+            let mut remembered = if mode == Mode::KernelKeyRemember {
                 key
             } else {
                 None
             };
-            iwkey::publish(State::Active(enabled));
+            {
+                let mut p = POLICY.lock();
+                p.mode = Some(mode);
+                p.features = all.features;
+                p.generation = generation.as_u64();
+                p.lost = false;
+                p.canary = Some(canary);
+                // The old key, if any, is freed after the lock is dropped.
+                core::mem::swap(&mut p.remembered, &mut remembered);
+                iwkey::publish(State::Active(enabled));
+            }
+            drop(remembered);
             pr_info!(
                 "{}: active on all CPUs (generation {})\n",
                 mode.name(),
@@ -341,9 +375,7 @@ pub(crate) fn select(mode: Mode) -> Result {
             Ok(())
         }
         Err(e) => {
-            if active.is_none() {
-                disable_all(&cpus, mode);
-            }
+            undo_all(&cpus, mode, active.is_some());
             Err(e)
         }
     }
@@ -379,14 +411,12 @@ fn bring_up_all(
 ) -> Result<Canary> {
     let mut canary: Option<Canary> = None;
     for cpu in cpus.online_cpus() {
-        let role = if canary.is_none() {
-            Role::First
-        } else {
-            Role::Other
+        let role = match canary.as_ref() {
+            None => Role::First(CanaryKey::random()),
+            Some(c) => Role::Other(c),
         };
-        let c = canary.as_ref();
         let made = cpus
-            .call_on(cpu, move |_| bring_up(mode, role, all, key, generation, c))?
+            .call_on(cpu, move |_| bring_up(mode, role, all, key, generation))?
             .map_err(|e| e.log(mode, cpu))?;
         if made.is_some() {
             canary = made;
@@ -395,22 +425,60 @@ fn bring_up_all(
     canary.ok_or(EIO)
 }
 
-/// Undoes a failed first initialisation of `mode` on every online CPU.
+/// Undoes a failed selection of `mode` on every online CPU.
 ///
-/// In the paravirt modes the host owns the key: the guest never runs
-/// LOADIWKEY, not even to overwrite it, and only clears CR4.KL.
-fn disable_all(cpus: &CpusReadGuard, mode: Mode) {
+/// In the native modes each CPU gets a random throwaway key, and so does
+/// the platform backup if `mode` wrote it: the key of the failed selection
+/// stays nowhere. CR4.KL is cleared after a failed first selection and
+/// kept set if the key was `lost` before (handles exist, and must fail
+/// with ZF=1). In the paravirt modes the host owns the key: the guest never
+/// runs LOADIWKEY, not even to overwrite it.
+fn undo_all(cpus: &CpusReadGuard, mode: Mode, was_lost: bool) {
+    let mut backup = mode.restores_from_backup();
     for cpu in cpus.online_cpus() {
-        let _ = cpus.call_on(cpu, |_| {
-            if let Some(fpu) = KernelFpu::begin() {
-                let kl = iwkey::enable_this_cpu(&fpu);
-                if !mode.is_paravirt() {
-                    kl.forget_key();
-                }
+        let this_backs_up = core::mem::take(&mut backup);
+        let undone = cpus.call_on(cpu, |_| {
+            let mut throwaway = WrappingKey::zeroed();
+            if !mode.is_paravirt() {
+                throwaway.fill_random();
+            }
+            let fpu = KernelFpu::begin().ok_or("FPU not usable")?;
+            let kl = iwkey::enable_this_cpu(&fpu);
+            let overwritten = if mode.is_paravirt() {
+                Ok(())
+            } else {
+                overwrite(&kl, &throwaway, this_backs_up)
+            };
+            if !was_lost {
                 kl.disable();
             }
+            drop(fpu);
+            overwritten?;
+            if this_backs_up {
+                iwkey::wait_for_backup()?;
+            }
+            Ok(())
         });
+        if let Err(why) = undone.unwrap_or(Err("not reached")) {
+            pr_err!(
+                "{}: CPU {}: undoing the failed selection: {}\n",
+                mode.name(),
+                cpu.as_u32(),
+                why
+            );
+        }
     }
+}
+
+/// Loads `throwaway` into the CPU `kl`, and starts backing it up if
+/// `backup`.
+fn overwrite(kl: &KlCpu<'_>, throwaway: &WrappingKey, backup: bool) -> Result<(), &'static str> {
+    kl.load(throwaway, KeySource::Software, false)
+        .map_err(|_| "LOADIWKEY failed")?;
+    if backup {
+        kl.start_backup().map_err(|_| "backup failed")?;
+    }
+    Ok(())
 }
 
 /// Gives the CPU this runs on the system's key again, after it came
