@@ -10,9 +10,16 @@
 //! - The per-tfm state is the algorithm's [`Algorithm::Context`], stored in
 //!   the tfm's context area (`cra_ctxsize`), initialised in place when the
 //!   tfm is allocated and dropped when it is freed. `setkey` gets it pinned
-//!   and mutable; `encrypt`/`decrypt` get it shared, because the crypto API
-//!   runs requests on one tfm concurrently but never concurrently with
-//!   `setkey`.
+//!   and mutable; `encrypt`/`decrypt` get it shared, because requests on
+//!   one tfm may run concurrently.
+//! - `setkey` having the context to itself is a rule on the crypto API's
+//!   users, which the API does not enforce: a user must not call
+//!   `crypto_skcipher_setkey()` on a tfm while a request on it is in flight
+//!   or another `setkey` runs (AF_ALG serialises both under the socket
+//!   lock; dm-crypt sets keys only while the device is suspended). C
+//!   drivers rely on it as well, since they rewrite their key schedule in
+//!   place; a user that breaks it races with every driver, and here it is
+//!   a data race on the context.
 //! - The data of a request is reached through [`Request::walk`], a safe form
 //!   of the `skcipher_walk_virt()`/`skcipher_walk_done()` loop. Each step
 //!   hands the driver one virtually contiguous [`Chunk`]. The source is
@@ -141,7 +148,9 @@ pub trait Algorithm {
     /// Sets the key.
     ///
     /// The length is already checked against the key-size constants.
-    /// Implementations wipe every copy of `key` they make.
+    /// Implementations wipe every copy of `key` they make. No request on the
+    /// tfm runs meanwhile (a rule on the crypto API's users, see the module
+    /// documentation), so the context is unique here.
     fn setkey(ctx: Pin<&mut Self::Context>, key: &[u8], flags: TfmFlags) -> Result;
 
     /// Encrypts the request's data.
@@ -549,8 +558,12 @@ unsafe fn walk_raw(
             // SAFETY: The step is done; `left` bytes were not processed.
             Ok(left) => err = unsafe { bindings::skcipher_walk_done(walk, left as c_int) },
             Err(e) => {
-                // SAFETY: Ending the walk with an error releases what it
-                // holds and copies nothing back.
+                // SAFETY: The step is over and `chunk`, the only reference
+                // into it, is gone. Ending the walk with an error closes the
+                // step as if all of it were processed (a bounce buffer is
+                // copied to the destination, the IV back to the caller's)
+                // and frees what the walk holds; `run_request` then zeroes
+                // the destination, so whatever was copied does not stay.
                 unsafe { bindings::skcipher_walk_done(walk, e.to_errno()) };
                 return Err(e);
             }
