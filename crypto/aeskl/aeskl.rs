@@ -67,7 +67,7 @@ module! {
 }
 
 struct AesKl {
-    _algs: Pin<KBox<skcipher::Registration<4>>>,
+    _algs: skcipher::Registration<4>,
 }
 
 impl kernel::Module for AesKl {
@@ -80,15 +80,12 @@ impl kernel::Module for AesKl {
             return Err(ENODEV);
         }
         let priority = module_parameters::priority.value();
-        let algs = KBox::pin_init(
-            skcipher::Registration::new([
-                AlgorithmDesc::new::<BlockAlg<Ecb>>().with_priority(priority),
-                AlgorithmDesc::new::<BlockAlg<Cbc>>().with_priority(priority),
-                AlgorithmDesc::new::<BlockAlg<Ctr>>().with_priority(priority),
-                AlgorithmDesc::new::<xts::Xts>().with_priority(priority),
-            ]),
-            GFP_KERNEL,
-        )?;
+        let algs = skcipher::Registration::new([
+            AlgorithmDesc::new::<BlockAlg<Ecb>>().with_priority(priority),
+            AlgorithmDesc::new::<BlockAlg<Cbc>>().with_priority(priority),
+            AlgorithmDesc::new::<BlockAlg<Ctr>>().with_priority(priority),
+            AlgorithmDesc::new::<xts::Xts>().with_priority(priority),
+        ])?;
         Ok(Self { _algs: algs })
     }
 }

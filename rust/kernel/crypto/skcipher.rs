@@ -57,7 +57,10 @@ use core::{
         MaybeUninit, //
     },
     pin::Pin,
-    ptr, //
+    ptr::{
+        self,
+        NonNull, //
+    },
 };
 
 /// The longest algorithm or driver name, including the terminating NUL.
@@ -658,11 +661,20 @@ impl<'a> Chunk<'a> {
 
 /// Registered algorithms; dropping it unregisters them.
 ///
+/// Each algorithm lives in an allocation of its own that the crypto API
+/// frees (`cra_destroy`) when it drops its last reference, not when the
+/// registration is dropped: a tfm made before the drop keeps its algorithm
+/// until it is freed, and a self-test still running keeps it too. Dropping
+/// a registration is therefore safe at any time, from module exit or
+/// earlier, in a module or in built-in code. The algorithm's code is in the
+/// module named by its `cra_module`, which every tfm holds a reference to.
+///
 /// # Invariants
 ///
-/// `algs` holds `N` algorithms registered with
-/// `crypto_register_skciphers()`; they stay registered, at this address,
-/// until `crypto_unregister_skciphers()` in [`PinnedDrop`].
+/// Each pointer in `algs` is a leaked `KBox<bindings::skcipher_alg>` made
+/// by [`AlgorithmDesc::new`], registered with `crypto_register_skcipher()`
+/// and with `cra_destroy` set to `destroy_alg()`; it stays registered until
+/// [`Drop`] unregisters it.
 ///
 /// # Examples
 ///
@@ -699,16 +711,13 @@ impl<'a> Chunk<'a> {
 ///     }
 /// }
 ///
-/// let desc = AlgorithmDesc::new::<XorCipher>().with_priority(1);
-/// // A driver keeps the registration in its module:
-/// // KBox::pin_init(skcipher::Registration::new([desc]), GFP_KERNEL)?;
-/// # drop(desc);
+/// let reg = skcipher::Registration::new([AlgorithmDesc::new::<XorCipher>().with_priority(1)])?;
+/// // A driver keeps `reg` in its module; dropping it unregisters the cipher.
+/// drop(reg);
 /// # Ok::<(), Error>(())
 /// ```
-#[pin_data(PinnedDrop)]
 pub struct Registration<const N: usize> {
-    #[pin]
-    algs: Opaque<[bindings::skcipher_alg; N]>,
+    algs: [NonNull<bindings::skcipher_alg>; N],
 }
 
 // SAFETY: Unregistering may happen on any thread.
@@ -721,29 +730,66 @@ impl<const N: usize> Registration<N> {
     /// Registers `algs`; all of them or none.
     ///
     /// Each algorithm is tested (crypto self-tests) before it can be used.
-    pub fn new(algs: [AlgorithmDesc; N]) -> impl PinInit<Self, Error> {
-        try_pin_init!(Self {
-            algs <- Opaque::try_ffi_init(move |slot: *mut [bindings::skcipher_alg; N]| {
-                // SAFETY: The initialiser may write to `slot`.
-                unsafe { slot.write(algs.map(|desc| desc.0)) };
-                // SAFETY: `slot` holds `N` algorithms made by
-                // `AlgorithmDesc::new` and is pinned: it stays at this
-                // address until `drop` unregisters them. On failure the
-                // function unregisters what it registered.
-                // INVARIANT: On success all `N` are registered.
-                to_result(unsafe { bindings::crypto_register_skciphers(slot.cast(), N as c_int) })
-            }),
-        })
+    pub fn new(algs: [AlgorithmDesc; N]) -> Result<Self> {
+        let mut boxes = KVec::with_capacity(N, GFP_KERNEL)?;
+        for desc in algs {
+            boxes.push(KBox::new(desc.0, GFP_KERNEL)?, GFP_KERNEL)?;
+        }
+        let mut registered = [NonNull::dangling(); N];
+        for (i, alg) in boxes.drain_all().enumerate() {
+            let alg = NonNull::from(KBox::leak(alg));
+            // SAFETY: `alg` is a valid algorithm made by `AlgorithmDesc::new`.
+            // The crypto API does not free it, whether this succeeds or
+            // fails: `cra_destroy` is not set yet.
+            let res = to_result(unsafe { bindings::crypto_register_skcipher(alg.as_ptr()) });
+            if let Err(e) = res {
+                // SAFETY: `alg` came from `KBox::leak` above, and it is not
+                // registered.
+                drop(unsafe { KBox::from_raw(alg.as_ptr()) });
+                for done in registered[..i].iter().rev() {
+                    // SAFETY: `done` is registered with `cra_destroy` set
+                    // (below); the crypto API frees it after its last user.
+                    unsafe { bindings::crypto_unregister_skcipher(done.as_ptr()) };
+                }
+                return Err(e);
+            }
+            // SAFETY: `alg` is registered, so the crypto API holds a
+            // reference to it until it is unregistered and reads
+            // `cra_destroy` only once the last reference is gone; nothing
+            // else writes the field. From here on the crypto API owns the
+            // allocation and frees it through `destroy_alg`.
+            unsafe { (*alg.as_ptr()).__bindgen_anon_1.co.base.cra_destroy = Some(destroy_alg) };
+            registered[i] = alg;
+        }
+        // INVARIANT: All `N` are registered, each with `destroy_alg`.
+        Ok(Self { algs: registered })
     }
 }
 
-#[pinned_drop]
-impl<const N: usize> PinnedDrop for Registration<N> {
-    fn drop(self: Pin<&mut Self>) {
-        // SAFETY: By the type invariant the `N` algorithms are registered.
-        // The module that owns them cannot be unloaded while a tfm of them
-        // exists (`cra_module`), so none is in use.
-        unsafe { bindings::crypto_unregister_skciphers(self.algs.get().cast(), N as c_int) };
+impl<const N: usize> Drop for Registration<N> {
+    fn drop(&mut self) {
+        for alg in self.algs.iter().rev() {
+            // SAFETY: By the type invariant `alg` is registered; with
+            // `cra_destroy` set the crypto API frees it once no tfm or
+            // self-test uses it any more, so users that remain are fine.
+            unsafe { bindings::crypto_unregister_skcipher(alg.as_ptr()) };
+        }
+    }
+}
+
+/// Frees an algorithm of a [`Registration`] after its last user.
+///
+/// # Safety
+///
+/// Called by the crypto API, once, with the `base` of an `skcipher_alg`
+/// that [`Registration::new`] registered, when no reference to it remains.
+unsafe extern "C" fn destroy_alg(base: *mut bindings::crypto_alg) {
+    // SAFETY: `base` is the `co.base` member of an `skcipher_alg` that
+    // `Registration::new` made from a `KBox`, and nothing refers to it any
+    // more.
+    unsafe {
+        let alg = crate::container_of!(base, bindings::skcipher_alg, __bindgen_anon_1.co.base);
+        drop(KBox::from_raw(alg));
     }
 }
 
@@ -784,59 +830,86 @@ mod tests {
         }
     }
 
-    /// Encrypts `src` into `dst`, or in place without `dst`, through the
-    /// crypto API as a kernel user does.
-    fn encrypt(src: &mut [u8], dst: Option<&mut [u8]>) -> Result {
-        let _reg = KBox::pin_init(
-            Registration::new([AlgorithmDesc::new::<HalfThenFail>()]),
-            GFP_KERNEL,
-        )?;
-        // SAFETY: The name is a NUL-terminated string; the algorithm was
-        // registered above.
-        let tfm = from_err_ptr(unsafe {
-            bindings::crypto_alloc_skcipher(HalfThenFail::DRIVER_NAME.as_char_ptr(), 0, 0)
-        })?;
-        // SAFETY: All-zero is a valid scatterlist and request; the fields
-        // used are set below.
-        let (mut sg_src, mut sg_dst, mut req): (
-            bindings::scatterlist,
-            bindings::scatterlist,
-            bindings::skcipher_request,
-        ) = unsafe { MaybeUninit::zeroed().assume_init() };
-        let len = src.len();
-        // SAFETY: `tfm` is a live tfm, freed here; the buffers are
-        // kmalloc'ed (in the linear map, as a scatterlist needs) and outlive
-        // the request, which runs synchronously (no completion); the
-        // algorithm has no request context and no IV, so a bare request
-        // suffices.
-        let err = unsafe {
-            let mut err = bindings::crypto_skcipher_setkey(tfm, [0u8].as_ptr(), 1);
-            bindings::sg_init_one(
-                &mut sg_src,
-                src.as_mut_ptr().cast::<c_void>(),
-                len as c_uint,
-            );
-            req.dst = match dst {
-                Some(d) => {
-                    bindings::sg_init_one(
-                        &mut sg_dst,
-                        d.as_mut_ptr().cast::<c_void>(),
-                        len as c_uint,
-                    );
-                    &raw mut sg_dst
+    /// A tfm of [`HalfThenFail`], used as a kernel user uses one.
+    struct Tfm(*mut bindings::crypto_skcipher);
+
+    impl Tfm {
+        fn new() -> Result<Self> {
+            // SAFETY: The name is a NUL-terminated string.
+            let tfm = from_err_ptr(unsafe {
+                bindings::crypto_alloc_skcipher(HalfThenFail::DRIVER_NAME.as_char_ptr(), 0, 0)
+            })?;
+            Ok(Self(tfm))
+        }
+
+        /// Encrypts `src` into `dst`, or in place without `dst`.
+        fn encrypt(&self, src: &mut [u8], dst: Option<&mut [u8]>) -> Result {
+            // SAFETY: All-zero is a valid scatterlist and request; the
+            // fields used are set below.
+            let (mut sg_src, mut sg_dst, mut req): (
+                bindings::scatterlist,
+                bindings::scatterlist,
+                bindings::skcipher_request,
+            ) = unsafe { MaybeUninit::zeroed().assume_init() };
+            let len = src.len();
+            // SAFETY: `self.0` is a live tfm; the buffers are kmalloc'ed (in
+            // the linear map, as a scatterlist needs) and outlive the
+            // request, which runs synchronously (no completion); the
+            // algorithm has no request context and no IV, so a bare request
+            // suffices.
+            to_result(unsafe {
+                let err = bindings::crypto_skcipher_setkey(self.0, [0u8].as_ptr(), 1);
+                if err != 0 {
+                    return to_result(err);
                 }
-                None => &raw mut sg_src,
-            };
-            req.base.tfm = &raw mut (*tfm).base;
-            req.src = &raw mut sg_src;
-            req.cryptlen = len as c_uint;
-            if err == 0 {
-                err = bindings::crypto_skcipher_encrypt(&mut req);
-            }
-            bindings::crypto_destroy_tfm(tfm.cast(), &raw mut (*tfm).base);
-            err
-        };
-        to_result(err)
+                bindings::sg_init_one(
+                    &mut sg_src,
+                    src.as_mut_ptr().cast::<c_void>(),
+                    len as c_uint,
+                );
+                req.dst = match dst {
+                    Some(d) => {
+                        bindings::sg_init_one(
+                            &mut sg_dst,
+                            d.as_mut_ptr().cast::<c_void>(),
+                            len as c_uint,
+                        );
+                        &raw mut sg_dst
+                    }
+                    None => &raw mut sg_src,
+                };
+                req.base.tfm = &raw mut (*self.0).base;
+                req.src = &raw mut sg_src;
+                req.cryptlen = len as c_uint;
+                bindings::crypto_skcipher_encrypt(&mut req)
+            })
+        }
+    }
+
+    impl Drop for Tfm {
+        fn drop(&mut self) {
+            // SAFETY: `self.0` is a live tfm, freed only here.
+            unsafe { bindings::crypto_destroy_tfm(self.0.cast(), &raw mut (*self.0).base) };
+        }
+    }
+
+    /// Encrypts through a registration of [`HalfThenFail`] made for it.
+    fn encrypt(src: &mut [u8], dst: Option<&mut [u8]>) -> Result {
+        let _reg = Registration::new([AlgorithmDesc::new::<HalfThenFail>()])?;
+        Tfm::new()?.encrypt(src, dst)
+    }
+
+    #[test]
+    fn tfm_outlives_its_registration() -> Result {
+        let reg = Registration::new([AlgorithmDesc::new::<HalfThenFail>()])?;
+        let tfm = Tfm::new()?;
+        drop(reg);
+        // The tfm still works and, when freed, frees the algorithm.
+        let mut buf = KVec::from_elem(0x11u8, 64, GFP_KERNEL)?;
+        assert_eq!(tfm.encrypt(&mut buf, None), Err(EIO));
+        assert!(buf.iter().all(|&b| b == 0));
+        drop(tfm);
+        Ok(())
     }
 
     #[test]

@@ -7,6 +7,9 @@ import re
 _PLAN = re.compile(r"^1\.\.(\d+)$")
 _RESULT = re.compile(r"^(not ok|ok) \d+ (\S+)(?:\s+#\s*(\S+))?")
 _TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\] ")
+# The guest's last marker, written by user space, may share its line with
+# the kernel's output: the console prints between the marker and its newline.
+_DONE = re.compile(r"^KLDONE")
 
 
 def suites(console_lines):
@@ -20,7 +23,7 @@ def suites(console_lines):
     found = []
     in_ktap = False
     for raw in console_lines:
-        line = _TIMESTAMP.sub("", raw.rstrip("\r\n"))
+        line = _DONE.sub("", _TIMESTAMP.sub("", raw.rstrip("\r\n")))
         if line == "KTAP version 1":
             in_ktap = True
             continue
