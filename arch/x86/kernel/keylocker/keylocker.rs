@@ -13,11 +13,11 @@
 //! Reference: Documentation/arch/x86/keylocker.rst
 
 use kernel::{
+    cpu::sysfs::RootGroup,
     cpuhp,
     prelude::*,
     random,
     syscore,
-    sysfs::CpuSubsysGroup,
     workqueue, //
 };
 
@@ -45,7 +45,7 @@ struct Registrations {
     #[pin]
     resume: syscore::Registration<events::Resume>,
     #[pin]
-    files: CpuSubsysGroup<3>,
+    files: RootGroup<3>,
     _hotplug: cpuhp::Registration<events::Hotplug>,
 }
 
@@ -103,7 +103,7 @@ impl kernel::Module for KeyLocker {
         let registrations = KBox::pin_init(
             try_pin_init!(Registrations {
                 resume <- syscore::Registration::new(),
-                files <- CpuSubsysGroup::new(&sysfs::GROUP),
+                files <- RootGroup::new(&sysfs::GROUP),
                 _hotplug: cpuhp::Registration::new_nocalls(
                     cpuhp::State::X86_KEYLOCKER_STARTING,
                     c"x86/keylocker:starting",

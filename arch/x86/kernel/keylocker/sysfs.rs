@@ -7,9 +7,13 @@ use crate::{
     policy,
 };
 use kernel::{
+    cpu::sysfs::{
+        Attribute,
+        AttributeOperations, //
+    },
+    cpu_root_group,
     page::PAGE_SIZE,
     prelude::*,
-    sysfs::{Attribute, AttributeGroup, AttributeOperations},
     x86::keylocker::{self, State},
 };
 
@@ -49,12 +53,8 @@ impl AttributeOperations<STATUS> for Files {
 static MODE_FILE: Attribute<MODE, Files> = Attribute::new(c"mode", 0o644);
 static STATUS_FILE: Attribute<STATUS, Files> = Attribute::new(c"status", 0o444);
 
-/// The `keylocker` directory and its files.
-pub(crate) static GROUP: AttributeGroup<3> = AttributeGroup::new(
-    c"keylocker",
-    [
-        MODE_FILE.as_raw(),
-        STATUS_FILE.as_raw(),
-        core::ptr::null_mut(),
-    ],
+cpu_root_group!(
+    /// The `keylocker` directory and its files.
+    pub(crate) static GROUP = c"keylocker",
+    [MODE_FILE, STATUS_FILE]
 );

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! sysfs attribute groups in the CPU subsystem's root directory,
+//! Attribute groups in the CPU subsystem's root directory,
 //! `/sys/devices/system/cpu/`.
 //!
 //! A subsystem that is a property of the whole processor complex (rather
@@ -37,18 +37,28 @@ pub trait AttributeOperations<const ID: u64 = 0> {
 ///
 /// # Invariants
 ///
-/// The wrapped `device_attribute` has a static name and the callbacks of
-/// this type; `store` is set only if `O` implements it.
+/// `raw` has a static name and the callbacks of this type; `store` is set
+/// only if `O` implements it.
 #[repr(transparent)]
 pub struct Attribute<const ID: u64, O> {
-    attr: Opaque<bindings::device_attribute>,
-    _o: PhantomData<O>,
+    raw: RawAttribute,
+    _o: PhantomData<fn() -> O>,
 }
 
+/// An [`Attribute`] with its operations type erased, as an
+/// [`AttributeGroup`] lists it.
+///
+/// # Invariants
+///
+/// It is the `device_attribute` of an [`Attribute`], so its callbacks take
+/// the `device_attribute` they are called for to be one of these.
+#[repr(transparent)]
+pub struct RawAttribute(Opaque<bindings::device_attribute>);
+
 // SAFETY: The attribute is immutable after construction; sysfs only reads it.
-unsafe impl<const ID: u64, O> Sync for Attribute<ID, O> {}
+unsafe impl Sync for RawAttribute {}
 // SAFETY: As above, nothing in it is tied to a thread.
-unsafe impl<const ID: u64, O> Send for Attribute<ID, O> {}
+unsafe impl Send for RawAttribute {}
 
 impl<const ID: u64, O: AttributeOperations<ID>> Attribute<ID, O> {
     /// Creates an attribute called `name` with permissions `mode`.
@@ -65,15 +75,14 @@ impl<const ID: u64, O: AttributeOperations<ID>> Attribute<ID, O> {
         }
         // INVARIANT: Built as described above.
         Self {
-            attr: Opaque::new(attr),
+            raw: RawAttribute(Opaque::new(attr)),
             _o: PhantomData,
         }
     }
 
-    /// Returns the C `struct attribute` inside, for an attribute list.
-    pub const fn as_raw(&'static self) -> *mut bindings::attribute {
-        // `attr` is the first member of `struct device_attribute`.
-        self.attr.get().cast()
+    /// Returns the attribute without its type, to list it in a group.
+    pub const fn raw(&self) -> &RawAttribute {
+        &self.raw
     }
 
     /// # Safety
@@ -111,32 +120,67 @@ impl<const ID: u64, O: AttributeOperations<ID>> Attribute<ID, O> {
     }
 }
 
-/// A null-terminated list of `N - 1` attributes and the group naming them.
+/// A named group of static attributes: a directory and its files.
 ///
-/// Build it with [`AttributeGroup::new`] from [`Attribute::as_raw`] pointers
-/// followed by a null pointer, in a `static`.
+/// The list is what sysfs takes, a null-terminated array of attributes:
+/// `Option<&RawAttribute>` has the layout of a nullable pointer, and a
+/// `RawAttribute` is a `device_attribute`, which starts with its `struct
+/// attribute`. Only `&'static` attributes can be listed, so the group can
+/// never point to one that is gone. Declare one with [`cpu_root_group!`].
 ///
 /// # Invariants
 ///
-/// `attrs` holds pointers to static attributes and ends with a null pointer.
+/// The last of the `N` elements of `attrs` is `None`.
 pub struct AttributeGroup<const N: usize> {
-    attrs: [*mut bindings::attribute; N],
+    attrs: [Option<&'static RawAttribute>; N],
     name: &'static CStr,
 }
 
-// SAFETY: The group is immutable and points only to immutable statics.
-unsafe impl<const N: usize> Sync for AttributeGroup<N> {}
-
 impl<const N: usize> AttributeGroup<N> {
     /// Creates a group called `name` (the directory) with `attrs`, whose last
-    /// element must be null.
-    pub const fn new(name: &'static CStr, attrs: [*mut bindings::attribute; N]) -> Self {
+    /// element must be `None` (checked at build time).
+    pub const fn new(name: &'static CStr, attrs: [Option<&'static RawAttribute>; N]) -> Self {
         build_assert!(N > 0);
-        build_assert!(attrs[N - 1].is_null());
-        // INVARIANT: Terminated as just asserted; the pointers come from
-        // `Attribute::as_raw`, which needs `&'static` attributes.
+        build_assert!(attrs[N - 1].is_none());
+        // INVARIANT: Terminated as just asserted.
         Self { attrs, name }
     }
+}
+
+/// Declares a `static` [`AttributeGroup`] for `/sys/devices/system/cpu/`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::cpu::sysfs::{Attribute, AttributeOperations, RootGroup};
+/// use kernel::page::PAGE_SIZE;
+///
+/// struct Answer;
+///
+/// #[vtable]
+/// impl AttributeOperations for Answer {
+///     fn show(page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
+///         page[..3].copy_from_slice(b"42\n");
+///         Ok(3)
+///     }
+/// }
+///
+/// static ANSWER: Attribute<0, Answer> = Attribute::new(c"answer", 0o444);
+/// kernel::cpu_root_group!(static GROUP = c"rust-doctest", [ANSWER]);
+///
+/// // Creates /sys/devices/system/cpu/rust-doctest/answer, removed on drop.
+/// let dir = KBox::pin_init(RootGroup::new(&GROUP), GFP_KERNEL)?;
+/// drop(dir);
+/// # Ok::<(), Error>(())
+/// ```
+#[macro_export]
+macro_rules! cpu_root_group {
+    ($(#[$meta:meta])* $vis:vis static $group:ident = $name:expr, [$($attr:expr),+ $(,)?]) => {
+        $(#[$meta])*
+        $vis static $group: $crate::cpu::sysfs::AttributeGroup<
+            { [$(::core::stringify!($attr)),+].len() + 1 },
+        > = $crate::cpu::sysfs::AttributeGroup::new($name, [$(Some($attr.raw()),)+ None]);
+    };
 }
 
 /// A group of attributes created in `/sys/devices/system/cpu/`; removed on
@@ -146,15 +190,15 @@ impl<const N: usize> AttributeGroup<N> {
 ///
 /// `group` is created under the CPU subsystem's root device until `drop`.
 #[pin_data(PinnedDrop)]
-pub struct CpuSubsysGroup<const N: usize> {
+pub struct RootGroup<const N: usize> {
     #[pin]
     group: Opaque<bindings::attribute_group>,
 }
 
 // SAFETY: `sysfs_remove_group` may be called from any thread.
-unsafe impl<const N: usize> Send for CpuSubsysGroup<N> {}
+unsafe impl<const N: usize> Send for RootGroup<N> {}
 // SAFETY: Nothing is reachable through a shared reference.
-unsafe impl<const N: usize> Sync for CpuSubsysGroup<N> {}
+unsafe impl<const N: usize> Sync for RootGroup<N> {}
 
 fn with_cpu_root<R>(f: impl FnOnce(*mut bindings::kobject) -> R) -> Result<R> {
     // SAFETY: `cpu_subsys` is a static bus; the returned device, if any,
@@ -170,22 +214,29 @@ fn with_cpu_root<R>(f: impl FnOnce(*mut bindings::kobject) -> R) -> Result<R> {
     Ok(r)
 }
 
-impl<const N: usize> CpuSubsysGroup<N> {
+impl<const N: usize> RootGroup<N> {
     /// Creates `group`'s directory and files in `/sys/devices/system/cpu/`.
     pub fn new(group: &'static AttributeGroup<N>) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             group <- Opaque::try_ffi_init(move |slot: *mut bindings::attribute_group| {
                 let mut g: bindings::attribute_group = pin_init::zeroed();
                 g.name = group.name.as_char_ptr();
-                g.__bindgen_anon_2.attrs = group.attrs.as_ptr().cast_mut();
+                // The layout of `attrs` is that of a null-terminated array
+                // of `struct attribute` pointers (see `AttributeGroup`);
+                // sysfs does not write through it.
+                g.__bindgen_anon_2.attrs = group
+                    .attrs
+                    .as_ptr()
+                    .cast::<*mut bindings::attribute>()
+                    .cast_mut();
                 // SAFETY: `slot` is valid for writes.
                 unsafe { slot.write(g) };
                 // INVARIANT: Created here on success.
                 with_cpu_root(|kobj| {
                     // SAFETY: `slot` is a valid group whose attribute list is
-                    // a null-terminated array of static attributes (the
-                    // `AttributeGroup` invariant); it is pinned and removed in
-                    // `PinnedDrop` before its memory goes away.
+                    // a null-terminated array of `&'static` attributes (the
+                    // `AttributeGroup` invariant); it is pinned and removed
+                    // in `PinnedDrop` before its memory goes away.
                     crate::error::to_result(unsafe { bindings::sysfs_create_group(kobj, slot) })
                 })?
             }),
@@ -194,7 +245,7 @@ impl<const N: usize> CpuSubsysGroup<N> {
 }
 
 #[pinned_drop]
-impl<const N: usize> PinnedDrop for CpuSubsysGroup<N> {
+impl<const N: usize> PinnedDrop for RootGroup<N> {
     fn drop(self: Pin<&mut Self>) {
         let group = self.group.get();
         let _ = with_cpu_root(|kobj| {
