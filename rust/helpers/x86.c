@@ -2,6 +2,7 @@
 
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
+#include <linux/irqflags.h>
 
 __rust_helper bool rust_helper_boot_cpu_has(u16 bit)
 {
@@ -16,4 +17,9 @@ __rust_helper bool rust_helper_boot_cpu_has_bug(u16 bug)
 __rust_helper int rust_helper_rdmsrq_safe(u32 msr, u64 *val)
 {
 	return rdmsrq_safe(msr, val);
+}
+
+__rust_helper bool rust_helper_irqs_disabled(void)
+{
+	return irqs_disabled();
 }

@@ -21,10 +21,19 @@ use crate::{
 /// sleep and should keep the section short (the kernel's AES glue bounds it
 /// to one walk step). The guard cannot move to another thread.
 ///
+/// Interrupts must be enabled or disabled when the guard is dropped as they
+/// were when it was made: `kernel_fpu_begin()` disables softirqs (on
+/// PREEMPT_RT, preemption) only if interrupts are on, and
+/// `kernel_fpu_end()` undoes that according to the state it finds. A
+/// holder that drops the guard inside an interrupt-disabling section it
+/// opened after the guard (or the reverse) unbalances that count; the drop
+/// warns when it sees the state changed.
+///
 /// # Invariants
 ///
-/// `kernel_fpu_begin_mask()` has been called on this CPU and
-/// `kernel_fpu_end()` has not been called since.
+/// `kernel_fpu_begin_mask()` has been called on this CPU, with interrupts
+/// disabled exactly if `irqs_disabled`, and `kernel_fpu_end()` has not been
+/// called since.
 ///
 /// # Examples
 ///
@@ -37,6 +46,7 @@ use crate::{
 /// ```
 #[must_use = "the FPU section ends when the guard is dropped"]
 pub struct KernelFpu {
+    irqs_disabled: bool,
     _not_send: NotThreadSafe,
 }
 
@@ -51,11 +61,14 @@ impl KernelFpu {
         if !unsafe { bindings::irq_fpu_usable() } {
             return None;
         }
+        let irqs_disabled = irqs_disabled();
         // SAFETY: SIMD is usable here, as just checked; the matching
         // `kernel_fpu_end()` is in `Drop`.
         unsafe { bindings::kernel_fpu_begin_mask(bindings::KFPU_MXCSR) };
-        // INVARIANT: The section was opened above.
+        // INVARIANT: The section was opened above, with interrupts as read
+        // just before (nothing in between changes them).
         Some(Self {
+            irqs_disabled,
             _not_send: NotThreadSafe,
         })
     }
@@ -63,9 +76,15 @@ impl KernelFpu {
 
 impl Drop for KernelFpu {
     fn drop(&mut self) {
+        crate::warn_on!(irqs_disabled() != self.irqs_disabled);
         // SAFETY: By the type invariant a section is open on this CPU (the
         // guard is not `Send`, and preemption is off, so it is still the
         // same CPU).
         unsafe { bindings::kernel_fpu_end() };
     }
+}
+
+fn irqs_disabled() -> bool {
+    // SAFETY: Reads the current CPU's interrupt flag, nothing else.
+    unsafe { bindings::irqs_disabled() }
 }
