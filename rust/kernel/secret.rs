@@ -9,7 +9,11 @@
 //!
 //! C header: [`include/linux/string.h`](srctree/include/linux/string.h)
 
-use crate::bindings;
+use crate::{
+    bindings,
+    prelude::Zeroable, //
+};
+use core::mem::size_of;
 
 /// Overwrites `buf` with zeroes in a way the compiler cannot optimise away.
 ///
@@ -23,6 +27,22 @@ use crate::bindings;
 pub fn wipe(buf: &mut [u8]) {
     // SAFETY: `buf` is valid for writes of `buf.len()` bytes.
     unsafe { bindings::memzero_explicit(buf.as_mut_ptr().cast(), buf.len()) };
+}
+
+/// Overwrites `value` with zero bytes, like [`wipe`]; for a C structure
+/// that holds secret material (an expanded key, say).
+///
+/// # Examples
+///
+/// ```
+/// let mut schedule = [0x5au32; 60];
+/// kernel::secret::wipe_value(&mut schedule);
+/// assert_eq!(schedule, [0u32; 60]);
+/// ```
+pub fn wipe_value<T: Zeroable>(value: &mut T) {
+    // SAFETY: `value` is valid for writes of `size_of::<T>()` bytes, and
+    // all-zero bytes are a valid `T` (`T: Zeroable`).
+    unsafe { bindings::memzero_explicit(core::ptr::from_mut(value).cast(), size_of::<T>()) };
 }
 
 /// A byte array holding secret material, wiped with [`wipe`] when dropped.

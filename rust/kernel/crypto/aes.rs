@@ -62,10 +62,14 @@ impl<T: Zeroable> Expanded<T> {
     }
 
     /// Wipes the key, then fills it with `prepare` (a C preparation
-    /// function returning 0 or a negative errno).
+    /// function returning 0 or a negative errno). If that fails, whatever
+    /// part of a key schedule it wrote is wiped too.
     fn prepare(&mut self, prepare: impl FnOnce(&mut T) -> c_int) -> Result {
         self.clear();
-        to_result(prepare(&mut self.key))?;
+        if let Err(e) = to_result(prepare(&mut self.key)) {
+            self.clear();
+            return Err(e);
+        }
         // INVARIANT: Just prepared.
         self.prepared = true;
         Ok(())
@@ -74,9 +78,7 @@ impl<T: Zeroable> Expanded<T> {
     fn clear(&mut self) {
         // INVARIANT: Not prepared any more.
         self.prepared = false;
-        // SAFETY: `self.key` is valid for writes of `size_of::<T>()` bytes,
-        // and all-zero bytes are a valid `T` (`T: Zeroable`).
-        unsafe { bindings::memzero_explicit((&raw mut self.key).cast(), size_of::<T>()) };
+        crate::secret::wipe_value(&mut self.key);
     }
 
     /// Returns the key if it is prepared, `EINVAL` otherwise.
