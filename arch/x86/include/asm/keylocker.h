@@ -35,7 +35,7 @@ u64 keylocker_state_read(void);
  * not be able to change the state, CR4.KL or the IWKey backup.
  */
 void keylocker_state_publish(u64 word);
-void keylocker_cr4_set(void);
+int keylocker_cr4_set(void);
 void keylocker_cr4_clear(void);
 int keylocker_wrmsr(u32 msr, u64 val);
 const char *keylocker_boot_mode_get(size_t *len);

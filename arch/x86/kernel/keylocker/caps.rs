@@ -133,6 +133,16 @@ pub(crate) fn check_vulnerabilities(mode: Mode) -> Result {
     Err(EOPNOTSUPP)
 }
 
+/// The LOADIWKEY control bits (NoBackup, KeySource=1) the current CPU
+/// offers, as they sit in EAX.
+pub(crate) fn loadiwkey_controls() -> u32 {
+    if Leaf::max_basic() < 0x19 {
+        return 0;
+    }
+    let ecx = Leaf::read(0x19, 0).ecx;
+    u32::from(ecx & ECX_NOBACKUP != 0) | (u32::from(ecx & ECX_RANDOM != 0) << 1)
+}
+
 /// Whether the current CPU's AES Key Locker instructions are enabled by
 /// firmware; meaningful only with CR4.KL set on this CPU.
 pub(crate) fn aeskle() -> bool {

@@ -8,6 +8,7 @@
 //! hotplug callback or syscore resume) inside a kernel FPU section, which
 //! keeps it there and which the types below demand.
 
+use crate::caps;
 use kernel::{
     bindings,
     prelude::*,
@@ -53,22 +54,25 @@ pub(crate) struct KlCpu<'a> {
     fpu: &'a KernelFpu,
 }
 
-/// Sets CR4.KL on the CPU this runs on (it may already be set).
+/// Sets CR4.KL on the CPU this runs on (it may already be set); `ENODEV`
+/// if this CPU has no Key Locker.
 ///
-/// Once a mode is chosen every CPU has CR4.KL, even one that could not get
-/// the key: Key Locker instructions must fail with ZF=1 there, not fault.
-pub(crate) fn set_cr4_this_cpu() {
-    // SAFETY: Setting CR4.KL only makes the Key Locker instructions
-    // available; the core checked CPUID.(7,0):ECX.KL before any of this.
-    unsafe { bindings::keylocker_cr4_set() };
+/// Once a mode is chosen every CPU with Key Locker has CR4.KL, even one
+/// that could not get the key: Key Locker instructions must fail with ZF=1
+/// there, not fault.
+pub(crate) fn set_cr4_this_cpu() -> Result {
+    // SAFETY: The helper sets CR4.KL only if the CPUID of the CPU it runs
+    // on enumerates Key Locker, with interrupts off between the check and
+    // the write; the bit only makes the Key Locker instructions available.
+    kernel::error::to_result(unsafe { bindings::keylocker_cr4_set() })
 }
 
 /// Sets CR4.KL on this CPU and returns the token for the Key Locker
-/// operations on it.
-pub(crate) fn enable_this_cpu(fpu: &KernelFpu) -> KlCpu<'_> {
-    set_cr4_this_cpu();
+/// operations on it; `ENODEV` if this CPU has no Key Locker.
+pub(crate) fn enable_this_cpu(fpu: &KernelFpu) -> Result<KlCpu<'_>> {
+    set_cr4_this_cpu()?;
     // INVARIANT: Set above; `fpu` pins us to this CPU.
-    KlCpu { fpu }
+    Ok(KlCpu { fpu })
 }
 
 impl KlCpu<'_> {
@@ -78,16 +82,19 @@ impl KlCpu<'_> {
     }
 
     /// Loads `key` as this CPU's IWKey. Returns `EAGAIN` if the hardware
-    /// random source did not deliver (only with [`KeySource::Hardware`]).
-    ///
-    /// The caller checks that the CPU supports `source` and `nobackup`.
+    /// random source did not deliver (only with [`KeySource::Hardware`]),
+    /// `EOPNOTSUPP` if this CPU does not offer `source` or `nobackup`.
     pub(crate) fn load(&self, key: &WrappingKey, source: KeySource, nobackup: bool) -> Result {
         let control = u32::from(nobackup) | (u32::from(source == KeySource::Hardware) << 1);
+        if control & !caps::loadiwkey_controls() != 0 {
+            return Err(EOPNOTSUPP);
+        }
         let zf: u8;
         // SAFETY:
         // - CR4.KL is set on this CPU (the `KlCpu` invariant) and we run at
         //   CPL 0, so LOADIWKEY cannot raise #UD or #GP for those reasons;
-        //   `control` holds only bits the caller checked CPUID for.
+        //   `control` holds only bits this CPU's CPUID offers (just read,
+        //   on this CPU: the FPU section keeps us on it).
         // - An FPU section is open; xmm0-2 are declared clobbered and
         //   cleared before the block ends, so the key stays in no register.
         // - `key` is readable for 48 bytes.
@@ -135,9 +142,16 @@ impl KlCpu<'_> {
     }
 
     /// Clears CR4.KL: this CPU no longer runs Key Locker instructions.
-    pub(crate) fn disable(self) {
-        // SAFETY: Only called while the system state is `Disabled` (a failed
-        // first initialisation), so no handle exists that could need CR4.KL.
+    ///
+    /// # Safety
+    ///
+    /// The published state is `Disabled` and stays so until CR4.KL is set
+    /// on this CPU again: no AES-KL user may run a Key Locker instruction
+    /// here, which would fault (#UD) rather than fail.
+    pub(crate) unsafe fn disable(self) {
+        // SAFETY: No AES-KL user runs Key Locker instructions while the
+        // state is `Disabled` (the function's safety requirement), and
+        // clearing CR4.KL has no other effect.
         unsafe { bindings::keylocker_cr4_clear() };
     }
 }
@@ -183,8 +197,15 @@ pub(crate) fn write_msr(msr: u32, val: u64) -> Result {
 }
 
 /// Publishes the system state for the AES-KL users.
-pub(crate) fn publish(state: State) {
-    // SAFETY: Publishing is a plain atomic store; the invariant behind
-    // `Active` (CR4.KL everywhere) is kept by the policy code that calls this.
+///
+/// # Safety
+///
+/// With [`State::Active`], every online CPU has CR4.KL set and the key of
+/// its generation loaded, and every CPU that comes online gets CR4.KL before
+/// it runs tasks: AES-KL users run Key Locker instructions on any CPU once
+/// they see `Active`.
+pub(crate) unsafe fn publish(state: State) {
+    // SAFETY: A plain atomic store; what `Active` promises holds (the
+    // function's safety requirement).
     unsafe { bindings::keylocker_state_publish(state.to_word()) };
 }

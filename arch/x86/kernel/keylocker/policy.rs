@@ -255,7 +255,7 @@ fn bring_up(
     let first = matches!(role, Role::First(_));
     let made = {
         let fpu = KernelFpu::begin().ok_or(CpuError::NoFpu)?;
-        let cpu = iwkey::enable_this_cpu(&fpu);
+        let cpu = iwkey::enable_this_cpu(&fpu).map_err(|e| CpuError::Step("CR4.KL", e))?;
         if !caps::aeskle() {
             return Err(CpuError::DisabledByFirmware);
         }
@@ -364,7 +364,11 @@ pub(crate) fn select(mode: Mode) -> Result {
                 p.canary = Some(canary);
                 // The old key, if any, is freed after the lock is dropped.
                 core::mem::swap(&mut p.remembered, &mut remembered);
-                iwkey::publish(State::Active(enabled));
+                // SAFETY: Every online CPU has CR4.KL and the key of
+                // `generation` (`bring_up_all`, checked by the canary on
+                // each), and the STARTING callback gives them to every CPU
+                // that comes online, or ends the generation.
+                unsafe { iwkey::publish(State::Active(enabled)) };
             }
             drop(remembered);
             pr_info!(
@@ -443,14 +447,22 @@ fn undo_all(cpus: &CpusReadGuard, mode: Mode, was_lost: bool) {
                 throwaway.fill_random();
             }
             let fpu = KernelFpu::begin().ok_or("FPU not usable")?;
-            let kl = iwkey::enable_this_cpu(&fpu);
+            let Ok(kl) = iwkey::enable_this_cpu(&fpu) else {
+                // No Key Locker on this CPU: it holds no key to undo.
+                return Ok(());
+            };
             let overwritten = if mode.is_paravirt() {
                 Ok(())
             } else {
                 overwrite(&kl, &throwaway, this_backs_up)
             };
             if !was_lost {
-                kl.disable();
+                // SAFETY: The state is `Disabled`: no mode was active
+                // (not even a lost one), a failed selection publishes
+                // nothing, and only a selection publishes `Active`, after
+                // setting CR4.KL on every CPU; selections are serialised by
+                // `WRITERS`, which our caller holds.
+                unsafe { kl.disable() };
             }
             drop(fpu);
             overwritten?;
@@ -498,17 +510,16 @@ pub(crate) fn reenter(event: &str) {
         return;
     }
     let Some(fpu) = KernelFpu::begin() else {
-        // The instructions must still fail cleanly rather than fault.
-        iwkey::set_cr4_this_cpu();
+        // The instructions must still fail cleanly rather than fault; this
+        // CPU has Key Locker (checked above), so CR4.KL can be set.
+        let _ = iwkey::set_cr4_this_cpu();
         mark_lost(&mut p, cpu, event, "FPU not usable");
         return;
     };
-    let verdict = {
-        let kl = iwkey::enable_this_cpu(&fpu);
-        if p.lost {
-            return;
-        }
-        rejoin(&kl, mode, &this, &p)
+    let verdict = match iwkey::enable_this_cpu(&fpu) {
+        Ok(_) if p.lost => return,
+        Ok(kl) => rejoin(&kl, mode, &this, &p),
+        Err(_) => Err("no Key Locker on this CPU"),
     };
     drop(fpu);
     if let Err(why) = verdict {
@@ -546,7 +557,8 @@ fn mark_lost(p: &mut Policy, cpu: CpuId, event: &str, why: &str) {
         return;
     }
     p.lost = true;
-    iwkey::publish(State::Lost(Generation::new(p.generation)));
+    // SAFETY: `Lost` promises nothing about the CPUs.
+    unsafe { iwkey::publish(State::Lost(Generation::new(p.generation))) };
     pr_err!(
         "wrapping key lost: CPU {} after {}: {}; AES-KL users fail until a mode is chosen again\n",
         cpu.as_u32(),
