@@ -16,6 +16,7 @@ import re
 import shutil
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import ktap
@@ -183,6 +184,10 @@ def main():
     ap.add_argument("--interactive", metavar="SCENARIO",
                     help="boot SCENARIO with the console on this terminal and a shell")
     ap.add_argument("--console", action="store_true", help="show each guest console")
+    ap.add_argument("--jobs", type=int,
+                    default=int(os.environ.get("KL_JOBS") or os.cpu_count() or 1),
+                    help="boot up to this many scenarios at once (default: KL_JOBS or "
+                    "the number of CPUs); each runs its vCPUs in one host thread")
     ap.add_argument("--results", metavar="FILE", nargs="*", default=[],
                     help="also count the KLRESULT lines in FILE (e.g. lint.sh output)")
     ap.add_argument("--results-only", action="store_true",
@@ -215,14 +220,15 @@ def main():
         print("no scenario selected")
         print("0 passed, 1 failed")
         return 1
-    passed = failed = skipped = 0
+    # (title, results, alone): a run that counts instructions boots alone,
+    # first, so that no other machine competes with it for the host.
     groups = []
     for path in args.results:
         groups.append((f"{os.path.basename(path)}: checks run outside the machine",
-                       lambda path=path: read_results(path)))
+                       lambda path=path: read_results(path), False))
     # The test kernel's runs first, then the debug and rt kernels'.
     order = list(scenarios.KERNELS)
-    for s, kernel in sorted(chosen, key=lambda sk: order.index(sk[1])):
+    for s, kernel in sorted(chosen, key=lambda sk: (not sk[0].plugin, order.index(sk[1]))):
         run = on_kernel(s, kernel)
 
         def results(run=run, kernel=kernel):
@@ -230,15 +236,25 @@ def main():
             if kpaths is None:
                 return [(f"{run.name}/kernel", "fail", why)]
             return run_one(run, kpaths, args.logs, scale, args.console)
-        groups.append((f"{run.name}: {run.description}", results))
-    for title, results in groups:
+        groups.append((f"{run.name}: {run.description}", results, s.plugin))
+    counts = {"ok": 0, "fail": 0, "skip": 0}
+
+    def report(title, results):
         print(f"--- {title}", flush=True)
-        for name, status, detail in results():
+        for name, status, detail in results:
             mark = {"ok": "ok  ", "fail": "FAIL", "skip": "skip"}[status]
             print(f"{mark} {name} {detail}".rstrip(), flush=True)
-            passed += status == "ok"
-            failed += status == "fail"
-            skipped += status == "skip"
+            counts[status] += 1
+
+    for title, results, alone in groups:
+        if alone:
+            report(title, results())
+    jobs = 1 if args.console else max(1, args.jobs)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        shared = [(title, pool.submit(results)) for title, results, alone in groups if not alone]
+        for title, future in shared:
+            report(title, future.result())
+    passed, failed, skipped = counts["ok"], counts["fail"], counts["skip"]
     if passed + failed == 0:
         failed += 1
         print("FAIL no test ran")
