@@ -23,6 +23,12 @@
 //!   the module changes no user silently: users select a driver by name
 //!   (`capi:xts-aes-aeskl-plain64`) or raise the `priority` parameter.
 
+use block::{
+    BlockAlg,
+    Cbc,
+    Ctr,
+    Ecb, //
+};
 use kernel::{
     crypto::skcipher::{
         self,
@@ -39,17 +45,10 @@ mod block;
 mod key;
 mod xts;
 
-use block::{
-    BlockAlg,
-    Cbc,
-    Ctr,
-    Ecb, //
-};
-
 module! {
     type: AesKl,
     name: "aeskl",
-    authors: ["The Key Locker for Linux authors"],
+    authors: ["Seed 224b9491 maintainers <maintainers@users.noreply.r-seed-224b9491.example>"],
     description: "AES-ECB/CBC/CTR/XTS with Intel Key Locker handles (AES-KL)",
     license: "GPL",
     alias: [
@@ -81,10 +80,10 @@ impl kernel::Module for AesKl {
         }
         let priority = module_parameters::priority.value();
         let algs = skcipher::Registration::new([
-            AlgorithmDesc::new::<BlockAlg<Ecb>>().with_priority(priority),
-            AlgorithmDesc::new::<BlockAlg<Cbc>>().with_priority(priority),
-            AlgorithmDesc::new::<BlockAlg<Ctr>>().with_priority(priority),
-            AlgorithmDesc::new::<xts::Xts>().with_priority(priority),
+            AlgorithmDesc::new::<BlockAlg<Ecb>>(priority),
+            AlgorithmDesc::new::<BlockAlg<Cbc>>(priority),
+            AlgorithmDesc::new::<BlockAlg<Ctr>>(priority),
+            AlgorithmDesc::new::<xts::Xts>(priority),
         ])?;
         Ok(Self { _algs: algs })
     }

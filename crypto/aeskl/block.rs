@@ -120,7 +120,6 @@ impl<M: BlockMode> skcipher::Algorithm for BlockAlg<M> {
 
     const NAME: &'static CStr = M::NAME;
     const DRIVER_NAME: &'static CStr = M::DRIVER_NAME;
-    const PRIORITY: u32 = 100;
     const BLOCK_SIZE: u32 = M::BLOCK_SIZE;
     const MIN_KEY_SIZE: u32 = 16;
     const MAX_KEY_SIZE: u32 = 32;

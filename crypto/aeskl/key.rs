@@ -59,6 +59,17 @@ enum KlHandle {
     Aes256(Handle256),
 }
 
+/// Evaluates `$body` with `$h` bound to the handle inside a [`KlHandle`],
+/// whichever its key size: the two handle types have the same methods.
+macro_rules! with_kl_handle {
+    ($handle:expr, |$h:ident| $body:expr) => {
+        match $handle {
+            KlHandle::Aes128($h) => $body,
+            KlHandle::Aes256($h) => $body,
+        }
+    };
+}
+
 impl KlKey {
     /// Wraps `key` (16 or 32 bytes) under the current wrapping key.
     ///
@@ -117,10 +128,7 @@ impl KlKey {
     /// Returns the handle for use in the open section `fpu`, if the
     /// wrapping key it was made under is still the one loaded.
     fn cipher<'a>(&'a self, fpu: &'a KernelFpu) -> Result<Cipher<'a>> {
-        let generation = match &self.handle {
-            KlHandle::Aes128(h) => h.generation(),
-            KlHandle::Aes256(h) => h.generation(),
-        };
+        let generation = with_kl_handle!(&self.handle, |h| h.generation());
         match keylocker::state() {
             State::Active(enabled) if enabled.generation() == generation => Ok(Cipher {
                 handle: &self.handle,
@@ -147,20 +155,12 @@ fn rejected(_: HandleRejected) -> Error {
 impl Cipher<'_> {
     /// Encrypts one block in place; on failure the block is unchanged.
     pub(crate) fn encrypt(&self, block: &mut Block) -> Result {
-        match self.handle {
-            KlHandle::Aes128(h) => h.encrypt(self.fpu, block),
-            KlHandle::Aes256(h) => h.encrypt(self.fpu, block),
-        }
-        .map_err(rejected)
+        with_kl_handle!(self.handle, |h| h.encrypt(self.fpu, block)).map_err(rejected)
     }
 
     /// Decrypts one block in place; on failure the block is unchanged.
     pub(crate) fn decrypt(&self, block: &mut Block) -> Result {
-        match self.handle {
-            KlHandle::Aes128(h) => h.decrypt(self.fpu, block),
-            KlHandle::Aes256(h) => h.decrypt(self.fpu, block),
-        }
-        .map_err(rejected)
+        with_kl_handle!(self.handle, |h| h.decrypt(self.fpu, block)).map_err(rejected)
     }
 
     /// Encrypts eight blocks in place.
@@ -168,11 +168,7 @@ impl Cipher<'_> {
         let Some(wide) = self.wide else {
             return blocks.iter_mut().try_for_each(|b| self.encrypt(b));
         };
-        match self.handle {
-            KlHandle::Aes128(h) => h.encrypt8(self.fpu, wide, blocks),
-            KlHandle::Aes256(h) => h.encrypt8(self.fpu, wide, blocks),
-        }
-        .map_err(rejected)
+        with_kl_handle!(self.handle, |h| h.encrypt8(self.fpu, wide, blocks)).map_err(rejected)
     }
 
     /// Decrypts eight blocks in place.
@@ -180,11 +176,7 @@ impl Cipher<'_> {
         let Some(wide) = self.wide else {
             return blocks.iter_mut().try_for_each(|b| self.decrypt(b));
         };
-        match self.handle {
-            KlHandle::Aes128(h) => h.decrypt8(self.fpu, wide, blocks),
-            KlHandle::Aes256(h) => h.decrypt8(self.fpu, wide, blocks),
-        }
-        .map_err(rejected)
+        with_kl_handle!(self.handle, |h| h.decrypt8(self.fpu, wide, blocks)).map_err(rejected)
     }
 }
 

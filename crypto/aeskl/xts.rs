@@ -268,7 +268,6 @@ impl skcipher::Algorithm for Xts {
 
     const NAME: &'static CStr = c"xts(aes)";
     const DRIVER_NAME: &'static CStr = c"xts-aes-aeskl";
-    const PRIORITY: u32 = 100;
     const BLOCK_SIZE: u32 = AES_BLOCK_SIZE as u32;
     const MIN_KEY_SIZE: u32 = 32;
     const MAX_KEY_SIZE: u32 = 64;

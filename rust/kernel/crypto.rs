@@ -12,10 +12,10 @@
 //!
 //! Reference: <https://docs.kernel.org/crypto/index.html>
 
+use crate::bindings;
+
 pub mod aes;
 pub mod skcipher;
 
 /// The size of an AES block, which is also the unit of the AES-based modes.
 pub const AES_BLOCK_SIZE: usize = bindings::AES_BLOCK_SIZE as usize;
-
-use crate::bindings;

@@ -120,11 +120,6 @@ impl Key {
         self.0.clear();
     }
 
-    /// Returns whether a key is set.
-    pub fn is_prepared(&self) -> bool {
-        self.0.get().is_ok()
-    }
-
     fn arg(&self) -> Result<bindings::aes_encrypt_arg> {
         // `aes_encrypt_arg` is a transparent union of two pointers: it is
         // passed exactly like the pointer it holds.
@@ -216,11 +211,7 @@ impl XtsKey {
     /// any previous key; checks it like
     /// [`xts_verify_key`](super::skcipher::xts_verify_key).
     pub fn prepare(&mut self, raw: &[u8], flags: TfmFlags) -> Result {
-        let xts_flags = if flags.forbid_weak_keys() {
-            bindings::XTS_FORBID_WEAK_KEYS as c_int
-        } else {
-            0
-        };
+        let xts_flags = flags.xts_flags();
         self.0.prepare(|key| {
             // SAFETY: `key` is writable and `raw` readable for its length.
             unsafe { bindings::aes_xts_preparekey(key, raw.as_ptr(), raw.len(), xts_flags) }
@@ -230,11 +221,6 @@ impl XtsKey {
     /// Wipes the key.
     pub fn clear(&mut self) {
         self.0.clear();
-    }
-
-    /// Returns whether a key is set.
-    pub fn is_prepared(&self) -> bool {
-        self.0.get().is_ok()
     }
 
     /// Encrypts `data` in XTS mode with `tweak`.

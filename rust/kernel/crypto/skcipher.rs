@@ -50,7 +50,6 @@ use crate::{
     types::Opaque, //
 };
 use core::{
-    marker::PhantomData,
     mem::{
         align_of,
         size_of,
@@ -62,9 +61,6 @@ use core::{
         NonNull, //
     },
 };
-
-/// The longest algorithm or driver name, including the terminating NUL.
-const MAX_NAME_LEN: usize = bindings::CRYPTO_MAX_ALG_NAME as usize;
 
 /// Flags of a tfm that matter to `setkey`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -80,6 +76,16 @@ impl TfmFlags {
     /// two halves of the key must differ).
     pub fn forbid_weak_keys(self) -> bool {
         self.0 & bindings::CRYPTO_TFM_REQ_FORBID_WEAK_KEYS != 0
+    }
+
+    /// The flags argument of the C XTS key checks (`XTS_FORBID_WEAK_KEYS`
+    /// or none) for these tfm flags.
+    pub(crate) fn xts_flags(self) -> c_int {
+        if self.forbid_weak_keys() {
+            bindings::XTS_FORBID_WEAK_KEYS as c_int
+        } else {
+            0
+        }
     }
 }
 
@@ -100,13 +106,8 @@ impl TfmFlags {
 /// assert!(xts_verify_key(&key, TfmFlags::FORBID_WEAK_KEYS).is_ok());
 /// ```
 pub fn xts_verify_key(key: &[u8], flags: TfmFlags) -> Result {
-    let xts_flags = if flags.forbid_weak_keys() {
-        bindings::XTS_FORBID_WEAK_KEYS as c_int
-    } else {
-        0
-    };
     // SAFETY: `key` is valid for reads of `key.len()` bytes.
-    to_result(unsafe { bindings::__xts_verify_key(key.as_ptr(), key.len(), xts_flags) })
+    to_result(unsafe { bindings::__xts_verify_key(key.as_ptr(), key.len(), flags.xts_flags()) })
 }
 
 /// An skcipher algorithm implemented in Rust.
@@ -126,9 +127,6 @@ pub trait Algorithm {
     const NAME: &'static CStr;
     /// The unique name of this implementation, e.g. `c"xts-aes-aesni"`.
     const DRIVER_NAME: &'static CStr;
-    /// The default priority among implementations of [`Self::NAME`];
-    /// [`AlgorithmDesc::with_priority`] can change it at registration.
-    const PRIORITY: u32;
     /// The block size: requests must be a multiple of it (1 for stream
     /// ciphers such as CTR).
     const BLOCK_SIZE: u32;
@@ -182,18 +180,20 @@ pub trait Algorithm {
 pub struct AlgorithmDesc(bindings::skcipher_alg);
 
 impl AlgorithmDesc {
-    /// Describes the algorithm `T`.
-    pub const fn new<T: Algorithm>() -> Self {
+    /// Describes the algorithm `T`, with `priority` among the
+    /// implementations of [`Algorithm::NAME`] (a priority above `i32::MAX`
+    /// fails registration with `EINVAL`).
+    pub const fn new<T: Algorithm>(priority: u32) -> Self {
         let base = bindings::crypto_alg {
-            cra_name: copy_name(T::NAME),
-            cra_driver_name: copy_name(T::DRIVER_NAME),
-            cra_priority: T::PRIORITY as c_int,
+            cra_name: crate::str::to_char_array(T::NAME),
+            cra_driver_name: crate::str::to_char_array(T::DRIVER_NAME),
+            cra_priority: priority as c_int,
             cra_blocksize: T::BLOCK_SIZE,
             cra_ctxsize: ctx_size::<T::Context>() as c_uint,
             cra_module: crate::module::this_module::<T::OwnerModule>().as_ptr(),
-            // SAFETY: All-zero is a valid `crypto_alg` (this is what the
-            // C designated initialisers of every driver produce).
-            ..unsafe { MaybeUninit::zeroed().assume_init() }
+            // The rest zero, as the C designated initialisers of every
+            // driver leave it.
+            ..pin_init::zeroed()
         };
         let common = bindings::skcipher_alg_common {
             min_keysize: T::MIN_KEY_SIZE,
@@ -203,8 +203,7 @@ impl AlgorithmDesc {
             statesize: 0,
             base,
         };
-        // SAFETY: All-zero is a valid `skcipher_alg`.
-        let mut alg: bindings::skcipher_alg = unsafe { MaybeUninit::zeroed().assume_init() };
+        let mut alg: bindings::skcipher_alg = pin_init::zeroed();
         alg.setkey = Some(setkey_callback::<T>);
         alg.encrypt = Some(encrypt_callback::<T>);
         alg.decrypt = if T::HAS_DECRYPT {
@@ -219,30 +218,6 @@ impl AlgorithmDesc {
         // INVARIANT: Built above from `T`.
         Self(alg)
     }
-
-    /// Replaces the priority (for instance with a module parameter).
-    pub const fn with_priority(mut self, priority: u32) -> Self {
-        // `new` initialised the union through `co`.
-        self.0.__bindgen_anon_1.co.base.cra_priority = priority as c_int;
-        self
-    }
-}
-
-/// Copies `name` into a C `char[CRYPTO_MAX_ALG_NAME]`.
-// Always inline to optimise out the error path of `build_assert`.
-#[inline(always)]
-const fn copy_name(name: &'static CStr) -> [c_char; MAX_NAME_LEN] {
-    let src = name.to_bytes_with_nul();
-    let mut dst = [0; MAX_NAME_LEN];
-
-    build_assert!(src.len() <= MAX_NAME_LEN);
-
-    let mut i = 0;
-    while i < src.len() {
-        dst[i] = src[i] as c_char;
-        i += 1;
-    }
-    dst
 }
 
 /// The context area needed for a `C` at its alignment.
@@ -457,7 +432,8 @@ impl Request {
         }
         let req = self.as_raw();
         // SAFETY: All-zero is a valid `skcipher_request` (no completion, no
-        // context); the fields a walk reads are set below.
+        // context; the type is not `Zeroable` only because of its trailing
+        // flexible array); the fields a walk reads are set below.
         let mut sub: bindings::skcipher_request = unsafe { MaybeUninit::zeroed().assume_init() };
         // SAFETY: The request is live (type invariant). The subrequest names
         // the same tfm, flags, scatterlists and IV, with a shorter length,
@@ -541,13 +517,11 @@ unsafe fn walk_raw(
     req: *mut bindings::skcipher_request,
     mut f: impl FnMut(&mut Chunk<'_>) -> Result<usize>,
 ) -> Result {
-    let mut walk = MaybeUninit::<bindings::skcipher_walk>::zeroed();
+    let mut walk: bindings::skcipher_walk = pin_init::zeroed();
     // SAFETY: `walk` is writable; `req` is live (caller). `atomic = false`
     // lets the walk sleep between steps if the request allows it.
-    let mut err = unsafe { bindings::skcipher_walk_virt(walk.as_mut_ptr(), req, false) };
-    // SAFETY: Zero is valid for every field, and `skcipher_walk_virt` has
-    // set the ones it uses.
-    let walk = unsafe { walk.assume_init_mut() };
+    let mut err = unsafe { bindings::skcipher_walk_virt(&mut walk, req, false) };
+    let walk = &mut walk;
     while walk.nbytes != 0 {
         let len = walk.nbytes as usize;
         // SAFETY: A walk step is in progress (`nbytes != 0`).
@@ -584,7 +558,6 @@ unsafe fn walk_raw(
 /// `ivsize` bytes at `iv` are the walk's IV.
 pub struct Chunk<'a> {
     walk: &'a mut bindings::skcipher_walk,
-    _p: PhantomData<&'a mut [u8]>,
 }
 
 impl<'a> Chunk<'a> {
@@ -604,10 +577,7 @@ impl<'a> Chunk<'a> {
             }
         }
         // INVARIANT: The destination now holds the source data.
-        Self {
-            walk,
-            _p: PhantomData,
-        }
+        Self { walk }
     }
 
     /// Returns the number of bytes in this chunk.
@@ -689,7 +659,6 @@ impl<'a> Chunk<'a> {
 ///     type Context = u8;
 ///     const NAME: &'static CStr = c"xor-doctest";
 ///     const DRIVER_NAME: &'static CStr = c"xor-doctest-rust";
-///     const PRIORITY: u32 = 0;
 ///     const BLOCK_SIZE: u32 = 1;
 ///     const MIN_KEY_SIZE: u32 = 1;
 ///     const MAX_KEY_SIZE: u32 = 1;
@@ -711,7 +680,7 @@ impl<'a> Chunk<'a> {
 ///     }
 /// }
 ///
-/// let reg = skcipher::Registration::new([AlgorithmDesc::new::<XorCipher>().with_priority(1)])?;
+/// let reg = skcipher::Registration::new([AlgorithmDesc::new::<XorCipher>(1)])?;
 /// // A driver keeps `reg` in its module; dropping it unregisters the cipher.
 /// drop(reg);
 /// # Ok::<(), Error>(())
@@ -807,7 +776,6 @@ mod tests {
         type Context = u8;
         const NAME: &'static CStr = c"kunit-half-then-fail";
         const DRIVER_NAME: &'static CStr = c"kunit-half-then-fail-rust";
-        const PRIORITY: u32 = 0;
         const BLOCK_SIZE: u32 = 1;
         const MIN_KEY_SIZE: u32 = 1;
         const MAX_KEY_SIZE: u32 = 1;
@@ -844,13 +812,13 @@ mod tests {
 
         /// Encrypts `src` into `dst`, or in place without `dst`.
         fn encrypt(&self, src: &mut [u8], dst: Option<&mut [u8]>) -> Result {
-            // SAFETY: All-zero is a valid scatterlist and request; the
-            // fields used are set below.
-            let (mut sg_src, mut sg_dst, mut req): (
-                bindings::scatterlist,
-                bindings::scatterlist,
-                bindings::skcipher_request,
-            ) = unsafe { MaybeUninit::zeroed().assume_init() };
+            // The fields used are set below.
+            let mut sg_src: bindings::scatterlist = pin_init::zeroed();
+            let mut sg_dst: bindings::scatterlist = pin_init::zeroed();
+            // SAFETY: As in `Request::walk_prefix`: all-zero is a valid
+            // request.
+            let mut req: bindings::skcipher_request =
+                unsafe { MaybeUninit::zeroed().assume_init() };
             let len = src.len();
             // SAFETY: `self.0` is a live tfm; the buffers are kmalloc'ed (in
             // the linear map, as a scatterlist needs) and outlive the
@@ -895,13 +863,13 @@ mod tests {
 
     /// Encrypts through a registration of [`HalfThenFail`] made for it.
     fn encrypt(src: &mut [u8], dst: Option<&mut [u8]>) -> Result {
-        let _reg = Registration::new([AlgorithmDesc::new::<HalfThenFail>()])?;
+        let _reg = Registration::new([AlgorithmDesc::new::<HalfThenFail>(0)])?;
         Tfm::new()?.encrypt(src, dst)
     }
 
     #[test]
     fn tfm_outlives_its_registration() -> Result {
-        let reg = Registration::new([AlgorithmDesc::new::<HalfThenFail>()])?;
+        let reg = Registration::new([AlgorithmDesc::new::<HalfThenFail>(0)])?;
         let tfm = Tfm::new()?;
         drop(reg);
         // The tfm still works and, when freed, frees the algorithm.

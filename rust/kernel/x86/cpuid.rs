@@ -61,8 +61,6 @@ pub struct Feature(u16);
 impl Feature {
     /// Key Locker (CPUID.(7,0):ECX[23]).
     pub const KEYLOCKER: Self = Self(bindings::X86_FEATURE_KEYLOCKER as u16);
-    /// The AES-NI instructions.
-    pub const AES: Self = Self(bindings::X86_FEATURE_AES as u16);
     /// A hypervisor is present (CPUID.1:ECX[31]).
     pub const HYPERVISOR: Self = Self(bindings::X86_FEATURE_HYPERVISOR as u16);
 
@@ -75,9 +73,9 @@ impl Feature {
     /// use kernel::x86::cpuid::Feature;
     ///
     /// // A feature the kernel reports must also be enumerated by CPUID.
-    /// if Feature::AES.boot_cpu_has() {
-    ///     let l = kernel::x86::cpuid::Leaf::read(1, 0);
-    ///     assert!(l.ecx & (1 << 25) != 0);
+    /// if Feature::KEYLOCKER.boot_cpu_has() {
+    ///     let l = kernel::x86::cpuid::Leaf::read(7, 0);
+    ///     assert!(l.ecx & (1 << 23) != 0);
     /// }
     /// ```
     pub fn boot_cpu_has(self) -> bool {

@@ -24,6 +24,11 @@
 //!
 //! Reference: Documentation/arch/x86/keylocker.rst
 
+use crate::{
+    bindings,
+    x86::cpuid::Leaf, //
+};
+
 mod aes;
 mod handle;
 
@@ -37,11 +42,6 @@ pub use handle::{
     Handle128,
     Handle256,
     WrappingKeyInfo, //
-};
-
-use crate::{
-    bindings,
-    x86::cpuid::Leaf, //
 };
 
 /// A Key Locker instruction found the handle illegal or not authentic.
@@ -244,15 +244,6 @@ impl Restrictions {
     pub const NONE: Self = Self(0);
     /// The handle works only at CPL 0 (user space cannot use a leaked handle).
     pub const CPL0_ONLY: Self = Self(1 << 0);
-    /// The handle cannot encrypt.
-    pub const NO_ENCRYPT: Self = Self(1 << 1);
-    /// The handle cannot decrypt.
-    pub const NO_DECRYPT: Self = Self(1 << 2);
-
-    /// Returns the union of `self` and `other`.
-    pub const fn with(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
 
     /// Returns the restrictions this CPU supports (CPUID.19H:EAX[2:0]).
     pub fn supported() -> Self {

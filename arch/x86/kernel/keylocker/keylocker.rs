@@ -34,7 +34,7 @@ mod sysfs;
 module! {
     type: KeyLocker,
     name: "keylocker",
-    authors: ["Rust Key Locker for Linux developers"],
+    authors: ["Seed 224b9491 maintainers <maintainers@users.noreply.r-seed-224b9491.example>"],
     description: "Intel Key Locker: wrapping key in an administrator-chosen mode",
     license: "GPL",
 }
