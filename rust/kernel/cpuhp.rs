@@ -24,11 +24,21 @@ use core::marker::PhantomData;
 pub struct State(bindings::cpuhp_state);
 
 impl State {
-    /// Key Locker's STARTING state: runs on the incoming CPU before it
-    /// schedules anything.
-    #[cfg(CONFIG_X86_KEYLOCKER)]
-    pub const X86_KEYLOCKER_STARTING: Self =
-        Self(bindings::cpuhp_state_CPUHP_AP_X86_KEYLOCKER_STARTING);
+    /// The state `raw` of `enum cpuhp_state` (`CPUHP_*`).
+    ///
+    /// A fixed state belongs to the subsystem `cpuhotplug.h` names it for;
+    /// registering it checks that it is one callbacks can be installed for.
+    pub const fn from_raw(raw: bindings::cpuhp_state) -> Self {
+        Self(raw)
+    }
+
+    /// A state in the online section, allocated when it is registered (see
+    /// [`Registration::state`]).
+    pub const AP_ONLINE_DYN: Self = Self(bindings::cpuhp_state_CPUHP_AP_ONLINE_DYN);
+
+    /// A state in the prepare section, run on a control CPU, allocated when
+    /// it is registered (see [`Registration::state`]).
+    pub const BP_PREPARE_DYN: Self = Self(bindings::cpuhp_state_CPUHP_BP_PREPARE_DYN);
 }
 
 /// Callbacks for one hotplug state.
@@ -60,11 +70,38 @@ impl<T: Callbacks> Registration<T> {
     /// Installs the callbacks without calling them for the CPUs already
     /// online; the caller brings those CPUs into line itself (see
     /// [`CpusReadGuard::call_on`]).
+    ///
+    /// `state` is a fixed state or one of the dynamic ones
+    /// ([`State::AP_ONLINE_DYN`], [`State::BP_PREPARE_DYN`]), for which a
+    /// free state is allocated. Fails with `EBUSY` if a fixed state has
+    /// callbacks already, `ENOSPC` if no dynamic state is left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::{cpu::CpuId, cpuhp};
+    ///
+    /// struct Noop;
+    ///
+    /// #[vtable]
+    /// impl cpuhp::Callbacks for Noop {
+    ///     fn startup(_cpu: CpuId) -> Result {
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let r = cpuhp::Registration::<Noop>::new_nocalls(
+    ///     cpuhp::State::AP_ONLINE_DYN,
+    ///     c"rust/doctest:online",
+    /// )?;
+    /// assert_ne!(r.state(), cpuhp::State::AP_ONLINE_DYN);
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn new_nocalls(state: State, name: &'static CStr) -> Result<Self> {
         // SAFETY: `name` is a static C string, the callbacks are valid
         // `extern "C"` functions for the lifetime of the kernel, and the
-        // state is a fixed one (not multi-instance).
-        to_result(unsafe {
+        // state is not multi-instance.
+        let ret = unsafe {
             bindings::__cpuhp_setup_state(
                 state.0,
                 name.as_char_ptr(),
@@ -77,12 +114,21 @@ impl<T: Callbacks> Registration<T> {
                 },
                 false,
             )
-        })?;
-        // INVARIANT: Installed above.
+        };
+        to_result(ret)?;
+        // A dynamic state comes back as the positive number allocated.
+        let state = if ret > 0 { State(ret) } else { state };
+        // INVARIANT: Installed above, for `state`.
         Ok(Self {
             state,
             _t: PhantomData,
         })
+    }
+
+    /// The state the callbacks are installed for (the allocated one for a
+    /// dynamic state).
+    pub fn state(&self) -> State {
+        self.state
     }
 
     extern "C" fn startup_callback(cpu: c_uint) -> c_int {

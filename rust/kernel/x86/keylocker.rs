@@ -10,10 +10,10 @@
 //! machine, after a reboot, or after the IWKey is lost.
 //!
 //! This module is the part of Key Locker that modules (the AES-KL
-//! skciphers) may use: making handles, the AES instructions, and a
-//! read-only view of the system's Key Locker [`State`]. Loading the IWKey,
-//! CR4.KL and the backup MSRs belong to the built-in core
-//! (`arch/x86/kernel/keylocker/`) and are not reachable from here.
+//! skciphers) may use: making handles, the AES instructions, what a CPU
+//! [`Enumeration`]s, and a read-only view of the system's Key Locker
+//! [`State`]. Loading the IWKey, CR4.KL, the backup MSRs and publishing the
+//! state are in [`iwkey`], which only built-in code can link against.
 //!
 //! Every instruction runs inside a [`KernelFpu`] section. Data moves between
 //! memory and xmm registers inside the `asm!` blocks only, because the kernel
@@ -24,19 +24,19 @@
 //!
 //! Reference: Documentation/arch/x86/keylocker.rst
 
-use crate::{
-    bindings,
-    x86::cpuid::Leaf, //
-};
+use crate::bindings;
 
 mod aes;
+mod enumeration;
 mod handle;
+pub mod iwkey;
 
 pub use aes::{
     blocks_mut,
     Block,
     Blocks8, //
 };
+pub use enumeration::Enumeration;
 pub use handle::{
     Handle,
     Handle128,
@@ -99,18 +99,30 @@ pub struct Features {
     pub cpl0_only: bool,
 }
 
-/// Proof that Key Locker was active: CR4.KL is set on every online CPU and
-/// stays set for the rest of this boot.
+impl Features {
+    /// The restrictions for handles the kernel makes: CPL0-only where every
+    /// CPU supports it, so user space cannot use a leaked handle.
+    pub fn restrictions(&self) -> Restrictions {
+        if self.cpl0_only {
+            Restrictions::CPL0_ONLY
+        } else {
+            Restrictions::NONE
+        }
+    }
+}
+
+/// Proof that Key Locker was active: while its generation stays active,
+/// every CPU has CR4.KL set and offers its features.
 ///
 /// # Invariants
 ///
-/// The core published [`State::Active`] with this generation and these
+/// [`State::Active`] was published with this generation and these
 /// features. While it stays published, every CPU that runs has CR4.KL set
-/// and offers `features`: the core sets CR4.KL on every CPU before it
-/// publishes `Active` and on every CPU that comes online afterwards, before
-/// that CPU runs anything, and never clears it again while the system runs;
-/// a CPU without Key Locker or without `features` that comes online ends
-/// the generation (the key is published lost) before it runs anything.
+/// and offers `features`: [`iwkey::Control::activate`] checks every online
+/// CPU before it publishes `Active`, a CPU that comes online without them
+/// ends the generation (the key is published lost) before it runs
+/// anything, and [`iwkey::KlCpu::disable`] refuses while `Active` is
+/// published.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Enabled {
     generation: Generation,
@@ -118,25 +130,6 @@ pub struct Enabled {
 }
 
 impl Enabled {
-    /// Creates the proof without checking the published state.
-    ///
-    /// For the built-in core, which must make its verification canary
-    /// before it can publish [`State::Active`].
-    ///
-    /// # Safety
-    ///
-    /// For as long as a handle made with this proof exists, every CPU where
-    /// it is used must have CR4.KL set, and every CPU where an instruction
-    /// is run because of `features` must offer them.
-    pub unsafe fn new_unchecked(generation: Generation, features: Features) -> Self {
-        // INVARIANT: The caller guarantees CR4.KL and the features wherever
-        // they matter.
-        Self {
-            generation,
-            features,
-        }
-    }
-
     /// The generation that was active when this proof was taken.
     pub fn generation(&self) -> Generation {
         self.generation
@@ -149,14 +142,10 @@ impl Enabled {
         self.features.wide.then_some(Wide(()))
     }
 
-    /// The restrictions for handles the kernel makes: CPL0-only where every
-    /// CPU supports it, so user space cannot use a leaked handle.
+    /// The restrictions for handles the kernel makes (see
+    /// [`Features::restrictions`]).
     pub fn restrictions(&self) -> Restrictions {
-        if self.features.cpl0_only {
-            Restrictions::CPL0_ONLY
-        } else {
-            Restrictions::NONE
-        }
+        self.features.restrictions()
     }
 }
 
@@ -236,7 +225,7 @@ impl State {
 pub struct Wide(());
 
 /// Restrictions recorded in a handle and enforced by the CPU.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Restrictions(u32);
 
 impl Restrictions {
@@ -245,14 +234,13 @@ impl Restrictions {
     /// The handle works only at CPL 0 (user space cannot use a leaked handle).
     pub const CPL0_ONLY: Self = Self(1 << 0);
 
-    /// Returns the restrictions this CPU supports (CPUID.19H:EAX[2:0]).
-    pub fn supported() -> Self {
-        Self(Leaf::read(0x19, 0).eax & 0x7)
+    /// Returns whether this CPU supports every restriction in `self`.
+    pub fn is_supported(self) -> bool {
+        self.0 & !Enumeration::this_cpu().restrictions().0 == 0
     }
 
-    /// Returns whether every restriction in `self` is supported.
-    pub fn is_supported(self) -> bool {
-        self.0 & !Self::supported().0 == 0
+    fn from_bits(bits: u32) -> Self {
+        Self(bits)
     }
 
     fn bits(self) -> u32 {

@@ -13,11 +13,6 @@ use crate::{
     error::{code::EIO, Result}, //
 };
 
-/// Key Locker: status of the last IWKey copy between the CPU and the platform.
-pub const IA32_COPY_STATUS: u32 = bindings::MSR_IA32_COPY_STATUS;
-/// Key Locker: status of the IWKey backup in platform storage.
-pub const IA32_IWKEYBACKUP_STATUS: u32 = bindings::MSR_IA32_IWKEYBACKUP_STATUS;
-
 /// Reads `msr` on the current CPU.
 ///
 /// Returns `EIO` if the read faults (the MSR does not exist on this CPU).

@@ -11,25 +11,25 @@
 //! first one did, so a hypervisor cannot reload a key it claimed to be
 //! hardware-random as one it knows.
 
-use crate::iwkey::KlCpu;
 use kernel::{
     prelude::*,
     random,
     secret::Secret,
     x86::keylocker::{
+        iwkey::KlCpu,
         Block,
-        Enabled,
-        Features,
         Generation,
         Handle as _,
         Handle128,
+        Restrictions,
         WrappingKeyInfo, //
     },
 };
 
 /// A handle and the ciphertext it must produce.
 pub(crate) struct Canary {
-    enabled: Enabled,
+    /// The restrictions of every handle the kernel makes in this generation.
+    restrictions: Restrictions,
     handle: Handle128,
     expected: Block,
 }
@@ -53,26 +53,19 @@ impl CanaryKey {
 
 impl Canary {
     /// Makes a canary from `key` under the IWKey of `cpu`, for
-    /// `generation`, with the restrictions of every handle the kernel makes
-    /// while every CPU offers `features`. The key is wiped when dropped.
+    /// `generation`, with `restrictions`, those of every handle the kernel
+    /// makes in it. The key is wiped when dropped.
     pub(crate) fn new(
         cpu: &KlCpu<'_>,
         key: CanaryKey,
         generation: Generation,
-        features: Features,
+        restrictions: Restrictions,
     ) -> Result<Self> {
-        // SAFETY: The canary is used only on CPUs where the core has just
-        // set CR4.KL (`KlCpu`) and checked that they offer `features`, and
-        // CR4.KL stays set on CPUs that have it while the canary exists:
-        // the core clears it only after dropping a canary of a failed
-        // initialisation.
-        let enabled = unsafe { Enabled::new_unchecked(generation, features) };
-        let handle =
-            Handle128::encode(&enabled, cpu.fpu(), key.0.as_ref(), enabled.restrictions())?;
+        let handle = cpu.encode128(generation, key.0.as_ref(), restrictions)?;
         let mut expected = PLAINTEXT;
         handle.encrypt(cpu.fpu(), &mut expected).map_err(|_| EIO)?;
         Ok(Self {
-            enabled,
+            restrictions,
             handle,
             expected,
         })
@@ -91,14 +84,10 @@ impl Canary {
             return Err("the CPU does not hold the key (canary)");
         }
         // A throwaway key: only what ENCODEKEY reports matters.
-        let here = Handle128::encode(
-            &self.enabled,
-            cpu.fpu(),
-            &[0; 16],
-            self.enabled.restrictions(),
-        )
-        .map_err(|_| "ENCODEKEY failed")?
-        .wrapping_key();
+        let here = cpu
+            .encode128(self.handle.generation(), &[0; 16], self.restrictions)
+            .map_err(|_| "ENCODEKEY failed")?
+            .wrapping_key();
         let first = self.wrapping_key();
         if here.hardware_random != first.hardware_random {
             Err(if first.hardware_random {

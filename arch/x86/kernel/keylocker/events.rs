@@ -5,19 +5,17 @@
 use crate::policy;
 use kernel::{
     cpu::CpuId,
-    cpuhp,
     prelude::*,
-    syscore, //
+    syscore,
+    x86::keylocker::iwkey, //
 };
 
 /// A CPU coming online gets the key before it runs anything.
 pub(crate) struct Hotplug;
 
-#[vtable]
-impl cpuhp::Callbacks for Hotplug {
-    fn startup(_cpu: CpuId) -> Result {
+impl iwkey::Starting for Hotplug {
+    fn starting(_cpu: CpuId) {
         policy::reenter("coming online");
-        Ok(())
     }
 }
 

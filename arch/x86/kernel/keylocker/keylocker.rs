@@ -5,27 +5,25 @@
 //!
 //! Linux does not initialise Key Locker on its own. Until a mode is written
 //! to `/sys/devices/system/cpu/keylocker/mode` (or given as
-//! `keylocker.mode=`), CR4.KL stays clear. This built-in code owns
+//! `keylocker.mode=`), CR4.KL stays clear. This built-in code decides
 //! everything that changes the processor's Key Locker state: CR4.KL,
-//! LOADIWKEY, the IWKey backup MSRs and the published state. Modules get
-//! only `kernel::x86::keylocker`.
+//! LOADIWKEY, the IWKey backup MSRs and the published state, through
+//! `kernel::x86::keylocker::iwkey`, which modules cannot link against.
 //!
 //! Reference: Documentation/arch/x86/keylocker.rst
 
 use kernel::{
     cpu::sysfs::RootGroup,
-    cpuhp,
     prelude::*,
     random,
     syscore,
-    workqueue, //
+    workqueue,
+    x86::keylocker::iwkey, //
 };
 
 mod canary;
 mod caps;
-mod cmdline;
 mod events;
-mod iwkey;
 mod mode;
 mod paravirt;
 mod policy;
@@ -46,7 +44,6 @@ struct Registrations {
     resume: syscore::Registration<events::Resume>,
     #[pin]
     files: RootGroup<3>,
-    _hotplug: cpuhp::Registration<events::Hotplug>,
 }
 
 struct KeyLocker {
@@ -90,28 +87,23 @@ fn select_boot_mode(mode: mode::Mode) {
 
 impl kernel::Module for KeyLocker {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        if !caps::Caps::boot_cpu_has_keylocker() {
-            if cmdline::boot_request().is_some() {
+        if !caps::boot_cpu_has_keylocker() {
+            if iwkey::boot_request().is_some() {
                 pr_err!("keylocker.mode=: this CPU has no Key Locker\n");
             }
             return Ok(Self {
                 _registrations: None,
             });
         }
-        // SAFETY: The only call, before any other use of the policy.
-        unsafe { policy::init() };
+        policy::init()?;
         let registrations = KBox::pin_init(
             try_pin_init!(Registrations {
                 resume <- syscore::Registration::new(),
                 files <- RootGroup::new(&sysfs::GROUP),
-                _hotplug: cpuhp::Registration::new_nocalls(
-                    cpuhp::State::X86_KEYLOCKER_STARTING,
-                    c"x86/keylocker:starting",
-                )?,
             }),
             GFP_KERNEL,
         )?;
-        if let Some(request) = cmdline::boot_request() {
+        if let Some(request) = iwkey::boot_request() {
             apply_boot_request(request);
         }
         Ok(Self {

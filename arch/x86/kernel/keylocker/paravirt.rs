@@ -10,17 +10,10 @@
 //! says about the key: `paravirt_random` protects against disclosure of
 //! guest memory, not against a malicious host.
 
-use crate::{iwkey, mode::Mode};
+use crate::mode::Mode;
 use kernel::{
-    bindings,
     prelude::*,
-    x86::{
-        cpuid::{
-            Feature,
-            Leaf, //
-        },
-        msr,
-    },
+    x86::keylocker::iwkey, //
 };
 
 const REQUEST_ANY: u64 = 1;
@@ -29,27 +22,10 @@ const RESPONSE_SUCCESS: u64 = 1 << 0;
 const RESPONSE_REFUSED: u64 = 1 << 63;
 const SOURCE_HARDWARE_RANDOM: u64 = 1;
 
-/// Finds the KVM CPUID leaves and checks for the Key Locker feature bit.
-fn host_offers() -> bool {
-    if !Feature::HYPERVISOR.boot_cpu_has() {
-        return false;
-    }
-    (0x4000_0000u32..0x4001_0000).step_by(0x100).any(|base| {
-        let l = Leaf::read(base, 0);
-        let mut sig = [0u8; 12];
-        sig[0..4].copy_from_slice(&l.ebx.to_le_bytes());
-        sig[4..8].copy_from_slice(&l.ecx.to_le_bytes());
-        sig[8..12].copy_from_slice(&l.edx.to_le_bytes());
-        &sig == b"KVMKVMKVM\0\0\0"
-            && l.eax > base
-            && Leaf::read(base + 1, 0).eax & (1 << bindings::KVM_FEATURE_KEYLOCKER) != 0
-    })
-}
-
 /// Asks the host to load a key for `mode`; `EOPNOTSUPP` (logged) if there
 /// is no such host or it refuses.
 pub(crate) fn request(mode: Mode) -> Result {
-    if !host_offers() {
+    if !iwkey::paravirt_offered() {
         pr_err!("{}: no paravirtual Key Locker host\n", mode.name());
         return Err(EOPNOTSUPP);
     }
@@ -58,15 +34,13 @@ pub(crate) fn request(mode: Mode) -> Result {
     } else {
         REQUEST_ANY
     };
-    let response = iwkey::write_msr(bindings::MSR_KVM_KEYLOCKER, request)
-        .and_then(|()| msr::read_safe(bindings::MSR_KVM_KEYLOCKER))
-        .map_err(|_| {
-            pr_err!(
-                "{}: the host advertises the protocol but its MSR faults\n",
-                mode.name()
-            );
-            EOPNOTSUPP
-        })?;
+    let response = iwkey::paravirt_request(request).map_err(|_| {
+        pr_err!(
+            "{}: the host advertises the protocol but its MSR faults\n",
+            mode.name()
+        );
+        EOPNOTSUPP
+    })?;
     let source = (response >> 1) & 0xf;
     if response & RESPONSE_REFUSED != 0 || response & RESPONSE_SUCCESS == 0 {
         pr_err!(

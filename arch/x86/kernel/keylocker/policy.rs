@@ -42,11 +42,8 @@ use crate::{
         Canary,
         CanaryKey, //
     },
-    caps::{
-        self,
-        Caps, //
-    },
-    iwkey::{self, KeySource, KlCpu, WrappingKey},
+    caps,
+    events::Hotplug,
     mode::Mode,
     paravirt,
 };
@@ -55,13 +52,26 @@ use kernel::{
     cpuhp::CpusReadGuard,
     prelude::*,
     random,
+    sync::{
+        new_mutex,
+        new_raw_spinlock,
+        Mutex,
+        RawSpinLock,
+        SetOnce, //
+    },
     x86::{
         fpu::KernelFpu,
         keylocker::{
-            Enabled,
+            iwkey::{
+                self,
+                Control,
+                KeySource,
+                KlCpu,
+                WrappingKey, //
+            },
+            Enumeration,
             Features,
             Generation,
-            State,
             WrappingKeyInfo, //
         },
     },
@@ -72,59 +82,85 @@ use kernel::{
 const RANDOM_RETRIES: usize = 10;
 
 /// The core's state between transitions.
-pub(crate) struct Policy {
-    mode: Option<Mode>,
+enum Policy {
+    /// No mode chosen yet.
+    Off,
+    /// Every CPU holds the key of this generation, or is brought to it as it
+    /// comes online.
+    Active(Keyed),
+    /// The key of this generation is gone; the mode stays chosen. What the
+    /// generation kept is freed by the next selection, in task context.
+    Lost(Keyed),
+}
+
+/// A chosen mode and what keeps its key on the CPUs.
+struct Keyed {
+    mode: Mode,
     /// The optional features every CPU offered when the mode was chosen.
     features: Features,
-    generation: u64,
-    lost: bool,
-    canary: Option<Canary>,
+    generation: Generation,
+    canary: Canary,
     /// The wrapping key, kept for the boot only in `kernel_key_remember`.
     remembered: Option<KBox<WrappingKey>>,
 }
 
 impl Policy {
-    const fn new() -> Self {
-        Self {
-            mode: None,
-            features: Features {
-                wide: false,
-                cpl0_only: false,
-            },
-            generation: 0,
-            lost: false,
-            canary: None,
-            remembered: None,
+    /// The mode chosen, if any, and whether its key was lost.
+    fn chosen(&self) -> Option<(Mode, bool)> {
+        match self {
+            Policy::Off => None,
+            Policy::Active(k) => Some((k.mode, false)),
+            Policy::Lost(k) => Some((k.mode, true)),
+        }
+    }
+
+    /// The latest generation (0 before the first).
+    fn generation(&self) -> u64 {
+        match self {
+            Policy::Off => 0,
+            Policy::Active(k) | Policy::Lost(k) => k.generation.as_u64(),
         }
     }
 }
 
-kernel::sync::global_lock! {
-    // SAFETY: Initialised by `init` in the core's initcall before any use.
-    unsafe(uninit) static POLICY: RawSpinLock<Policy> = Policy::new();
+/// The core's state and the lock that serialises selections, which holds
+/// the right to publish `Active`.
+#[pin_data]
+struct Core {
+    #[pin]
+    policy: RawSpinLock<Policy>,
+    #[pin]
+    writers: Mutex<Control<Hotplug>>,
 }
 
-kernel::sync::global_lock! {
-    // SAFETY: Initialised by `init` in the core's initcall before any use.
-    unsafe(uninit) static WRITERS: Mutex<()> = ();
-}
+static CORE: SetOnce<Pin<KBox<Core>>> = SetOnce::new();
 
-/// Sets up the policy.
-///
-/// # Safety
-///
-/// Must be called exactly once, before any other function of this module.
-pub(crate) unsafe fn init() {
-    // SAFETY: The caller guarantees a single call before any use.
-    unsafe {
-        POLICY.init();
-        WRITERS.init();
+/// Sets up the policy, with the hotplug callback that keeps CPUs keyed;
+/// `EBUSY` if it is set up already.
+pub(crate) fn init() -> Result {
+    let control = Control::new(c"x86/keylocker:starting")?;
+    let core = KBox::pin_init(
+        pin_init!(Core {
+            policy <- new_raw_spinlock!(Policy::Off),
+            writers <- new_mutex!(control),
+        }),
+        GFP_KERNEL,
+    )?;
+    if CORE.populate(core) {
+        Ok(())
+    } else {
+        Err(EBUSY)
     }
+}
+
+/// The core, once [`init`] has run.
+fn core() -> Option<&'static Core> {
+    CORE.as_ref().map(|c| c.as_ref().get_ref())
 }
 
 /// The mode chosen, if any (it stays chosen when the key is lost).
 pub(crate) fn current_mode() -> Option<Mode> {
-    POLICY.lock().mode
+    core()?.policy.lock().chosen().map(|(mode, _)| mode)
 }
 
 /// Why bringing a CPU into a mode failed.
@@ -206,7 +242,7 @@ fn install(
     cpu: &KlCpu<'_>,
     mode: Mode,
     role: &Role<'_>,
-    all: &Caps,
+    all: &Enumeration,
     key: Option<&WrappingKey>,
 ) -> Result<(), CpuError> {
     let key = || key.ok_or(CpuError::Step("key setup", EINVAL));
@@ -248,22 +284,22 @@ fn install(
 fn bring_up(
     mode: Mode,
     role: Role<'_>,
-    all: &Caps,
+    all: &Enumeration,
     key: Option<&WrappingKey>,
     generation: Generation,
 ) -> Result<Option<Canary>, CpuError> {
     let first = matches!(role, Role::First(_));
     let made = {
         let fpu = KernelFpu::begin().ok_or(CpuError::NoFpu)?;
-        let cpu = iwkey::enable_this_cpu(&fpu).map_err(|e| CpuError::Step("CR4.KL", e))?;
-        if !caps::aeskle() {
+        let cpu = KlCpu::enable(&fpu).map_err(|e| CpuError::Step("CR4.KL", e))?;
+        if !Enumeration::this_cpu().aeskle {
             return Err(CpuError::DisabledByFirmware);
         }
         install(&cpu, mode, &role, all, key)?;
         match role {
             Role::Other(c) => c.check(&cpu).map(|()| None).map_err(CpuError::Canary)?,
             Role::First(k) => {
-                let c = Canary::new(&cpu, k, generation, all.features)
+                let c = Canary::new(&cpu, k, generation, all.features.restrictions())
                     .map_err(|e| CpuError::Step("canary setup", e))?;
                 expected_key(mode, all.nobackup, c.wrapping_key()).map_err(CpuError::Source)?;
                 Some(c)
@@ -305,14 +341,15 @@ fn expected_key(mode: Mode, nobackup: bool, key: WrappingKeyInfo) -> Result<(), 
 /// mode may be chosen and starts a new generation. On failure the system is
 /// left exactly as it was.
 pub(crate) fn select(mode: Mode) -> Result {
-    let _writer = WRITERS.lock();
-    let (active, lost, generation) = {
-        let p = POLICY.lock();
-        (p.mode, p.lost, p.generation)
+    let core = core().ok_or(ENODEV)?;
+    let mut control = core.writers.lock();
+    let (chosen, last) = {
+        let p = core.policy.lock();
+        (p.chosen(), p.generation())
     };
-    match active {
-        Some(m) if !lost && m == mode => return Ok(()),
-        Some(m) if !lost => {
+    match chosen {
+        Some((m, false)) if m == mode => return Ok(()),
+        Some((m, false)) => {
             pr_err!("{}: {} is already active\n", mode.name(), m.name());
             return Err(EBUSY);
         }
@@ -340,58 +377,50 @@ pub(crate) fn select(mode: Mode) -> Result {
             Some(k)
         }
     };
-    let generation = Generation::new(generation + 1);
-    let result = bring_up_all(&cpus, mode, &all, key.as_deref(), generation);
-    match result {
-        Ok(canary) => {
-            // SAFETY: `bring_up_all` set CR4.KL on every online CPU, each of
-            // which offers `all.features` (`probe_all`). Hotplug is held off
-            // until the STARTING callback can see the new mode and
-            // features, and it ends the generation on a CPU that lacks
-            // them; CR4.KL is never cleared once a mode is active.
-            let enabled = unsafe { Enabled::new_unchecked(generation, all.features) };
-            let mut remembered = if mode == Mode::KernelKeyRemember {
-                key
-            } else {
-                None
-            };
-            {
-                let mut p = POLICY.lock();
-                p.mode = Some(mode);
-                p.features = all.features;
-                p.generation = generation.as_u64();
-                p.lost = false;
-                p.canary = Some(canary);
-                // The old key, if any, is freed after the lock is dropped.
-                core::mem::swap(&mut p.remembered, &mut remembered);
-                // SAFETY: Every online CPU has CR4.KL and the key of
-                // `generation` (`bring_up_all`, checked by the canary on
-                // each), and the STARTING callback gives them to every CPU
-                // that comes online, or ends the generation.
-                unsafe { iwkey::publish(State::Active(enabled)) };
-            }
-            drop(remembered);
-            pr_info!(
-                "{}: active on all CPUs (generation {})\n",
-                mode.name(),
-                generation.as_u64()
-            );
-            Ok(())
-        }
+    let generation = Generation::new(last + 1);
+    // No CPU comes online and no resume runs while `cpus` is held, so
+    // nothing reads the policy between the publish and its update below.
+    let brought_up =
+        bring_up_all(&cpus, mode, &all, key.as_deref(), generation).and_then(|canary| {
+            control.activate(&cpus, generation, all.features)?;
+            Ok(canary)
+        });
+    let canary = match brought_up {
+        Ok(canary) => canary,
         Err(e) => {
-            undo_all(&cpus, mode, active.is_some());
-            Err(e)
+            undo_all(&cpus, mode, chosen.is_some(), &control);
+            return Err(e);
         }
-    }
+    };
+    let keyed = Keyed {
+        mode,
+        features: all.features,
+        generation,
+        canary,
+        remembered: if mode == Mode::KernelKeyRemember {
+            key
+        } else {
+            None
+        },
+    };
+    let old = core::mem::replace(&mut *core.policy.lock(), Policy::Active(keyed));
+    // The old generation's keys are freed here, outside the raw spinlock.
+    drop(old);
+    pr_info!(
+        "{}: active on all CPUs (generation {})\n",
+        mode.name(),
+        generation.as_u64()
+    );
+    Ok(())
 }
 
 /// Reads what every online CPU offers; `EOPNOTSUPP` (logged, naming the
 /// CPU) if one of them lacks what `mode` needs. Returns what all offer.
-fn probe_all(cpus: &CpusReadGuard, mode: Mode) -> Result<Caps> {
-    let mut all: Option<Caps> = None;
+fn probe_all(cpus: &CpusReadGuard, mode: Mode) -> Result<Enumeration> {
+    let mut all: Option<Enumeration> = None;
     for cpu in cpus.online_cpus() {
-        let caps = cpus.call_on(cpu, |_| Caps::this_cpu())?;
-        if let Some(why) = caps.lacks_for(mode) {
+        let caps = cpus.call_on(cpu, |_| Enumeration::this_cpu())?;
+        if let Some(why) = caps::lacks_for(&caps, mode) {
             pr_err!(
                 "{}: not supported on this machine: CPU {}: {}\n",
                 mode.name(),
@@ -409,7 +438,7 @@ fn probe_all(cpus: &CpusReadGuard, mode: Mode) -> Result<Caps> {
 fn bring_up_all(
     cpus: &CpusReadGuard,
     mode: Mode,
-    all: &Caps,
+    all: &Enumeration,
     key: Option<&WrappingKey>,
     generation: Generation,
 ) -> Result<Canary> {
@@ -437,7 +466,7 @@ fn bring_up_all(
 /// kept set if the key was `lost` before (handles exist, and must fail
 /// with ZF=1). In the paravirt modes the host owns the key: the guest never
 /// runs LOADIWKEY, not even to overwrite it.
-fn undo_all(cpus: &CpusReadGuard, mode: Mode, was_lost: bool) {
+fn undo_all(cpus: &CpusReadGuard, mode: Mode, was_lost: bool, control: &Control<Hotplug>) {
     let mut backup = mode.restores_from_backup();
     for cpu in cpus.online_cpus() {
         let this_backs_up = core::mem::take(&mut backup);
@@ -447,7 +476,7 @@ fn undo_all(cpus: &CpusReadGuard, mode: Mode, was_lost: bool) {
                 throwaway.fill_random();
             }
             let fpu = KernelFpu::begin().ok_or("FPU not usable")?;
-            let Ok(kl) = iwkey::enable_this_cpu(&fpu) else {
+            let Ok(kl) = KlCpu::enable(&fpu) else {
                 // No Key Locker on this CPU: it holds no key to undo.
                 return Ok(());
             };
@@ -456,16 +485,16 @@ fn undo_all(cpus: &CpusReadGuard, mode: Mode, was_lost: bool) {
             } else {
                 overwrite(&kl, &throwaway, this_backs_up)
             };
-            if !was_lost {
-                // SAFETY: The state is `Disabled`: no mode was active
-                // (not even a lost one), a failed selection publishes
-                // nothing, and only a selection publishes `Active`, after
-                // setting CR4.KL on every CPU; selections are serialised by
-                // `WRITERS`, which our caller holds.
-                unsafe { kl.disable() };
-            }
+            // After a failed first selection nothing was published, and no
+            // handle exists: CR4.KL goes back to clear.
+            let disabled = if was_lost {
+                Ok(())
+            } else {
+                kl.disable(control)
+            };
             drop(fpu);
             overwritten?;
+            disabled.map_err(|_| "CR4.KL in use")?;
             if this_backs_up {
                 iwkey::wait_for_backup()?;
             }
@@ -497,12 +526,17 @@ fn overwrite(kl: &KlCpu<'_>, throwaway: &WrappingKey, backup: bool) -> Result<()
 /// online or resumed; marks the key lost if it cannot. Never fails: the
 /// machine's availability outranks AES-KL.
 pub(crate) fn reenter(event: &str) {
-    let mut p = POLICY.lock();
-    let Some(mode) = p.mode else {
+    let Some(core) = core() else {
         return;
     };
+    let mut p = core.policy.lock();
+    let keyed = match &*p {
+        Policy::Off => return,
+        Policy::Lost(_) => None,
+        Policy::Active(k) => Some(k),
+    };
     let cpu = CpuId::current();
-    let this = Caps::this_cpu();
+    let this = Enumeration::this_cpu();
     if !this.keylocker {
         // CR4.KL is reserved here: it stays clear, and with the key lost
         // no AES-KL request runs a Key Locker instruction on this CPU.
@@ -516,10 +550,10 @@ pub(crate) fn reenter(event: &str) {
         mark_lost(&mut p, cpu, event, "FPU not usable");
         return;
     };
-    let verdict = match iwkey::enable_this_cpu(&fpu) {
-        Ok(_) if p.lost => return,
-        Ok(kl) => rejoin(&kl, mode, &this, &p),
-        Err(_) => Err("no Key Locker on this CPU"),
+    let verdict = match (KlCpu::enable(&fpu), keyed) {
+        (Ok(_), None) => return,
+        (Ok(kl), Some(k)) => rejoin(&kl, &this, k),
+        (Err(_), _) => Err("no Key Locker on this CPU"),
     };
     drop(fpu);
     if let Err(why) = verdict {
@@ -527,38 +561,42 @@ pub(crate) fn reenter(event: &str) {
     }
 }
 
-/// Gives the CPU `kl` the key of `mode` again and checks it with the
-/// canary; says why not if it cannot. Nothing runs that this CPU lacks.
-fn rejoin(kl: &KlCpu<'_>, mode: Mode, this: &Caps, p: &Policy) -> Result<(), &'static str> {
-    if let Some(why) = this.lacks_to_run(mode, p.features) {
+/// Gives the CPU `kl` the key of `k` again and checks it with the canary;
+/// says why not if it cannot. Nothing runs that this CPU lacks.
+fn rejoin(kl: &KlCpu<'_>, this: &Enumeration, k: &Keyed) -> Result<(), &'static str> {
+    if let Some(why) = caps::lacks_to_run(this, k.mode, k.features) {
         return Err(why);
     }
-    if !caps::aeskle() {
+    // AESKLE follows CR4.KL, which `kl` has just set: read it again.
+    if !Enumeration::this_cpu().aeskle {
         return Err("Key Locker disabled by firmware (AESKLE=0)");
     }
-    let loaded = match mode {
+    let loaded = match k.mode {
         Mode::NativeRandomKey | Mode::KernelKeyBackup => {
             kl.restore().map_err(|_| "IWKey restore failed")
         }
-        Mode::KernelKeyRemember => match p.remembered.as_deref() {
-            Some(k) => kl
-                .load(k, KeySource::Software, false)
+        Mode::KernelKeyRemember => match k.remembered.as_deref() {
+            Some(key) => kl
+                .load(key, KeySource::Software, false)
                 .map_err(|_| "LOADIWKEY failed"),
             None => Err("no key kept"),
         },
         Mode::Norestore | Mode::ParavirtAny | Mode::ParavirtRandom => Ok(()),
     };
     loaded?;
-    p.canary.as_ref().ok_or("no canary")?.check(kl)
+    k.canary.check(kl)
 }
 
+/// Ends the active generation: the key is lost, AES-KL users fail until a
+/// mode is chosen again. Nothing is freed here, with interrupts off.
 fn mark_lost(p: &mut Policy, cpu: CpuId, event: &str, why: &str) {
-    if p.lost {
+    let Policy::Active(keyed) = p else {
         return;
+    };
+    iwkey::lose(keyed.generation);
+    if let Policy::Active(keyed) = core::mem::replace(p, Policy::Off) {
+        *p = Policy::Lost(keyed);
     }
-    p.lost = true;
-    // SAFETY: `Lost` promises nothing about the CPUs.
-    unsafe { iwkey::publish(State::Lost(Generation::new(p.generation))) };
     pr_err!(
         "wrapping key lost: CPU {} after {}: {}; AES-KL users fail until a mode is chosen again\n",
         cpu.as_u32(),

@@ -106,6 +106,18 @@ impl Handle128 {
     /// Returns `EINVAL` if the CPU does not support `restrictions`.
     pub fn encode(
         enabled: &Enabled,
+        fpu: &KernelFpu,
+        key: &[u8; 16],
+        restrictions: Restrictions,
+    ) -> Result<Self> {
+        Self::encode_in(enabled.generation(), fpu, key, restrictions)
+    }
+
+    /// [`Handle128::encode`] for a handle of `generation`, which the caller
+    /// has CR4.KL for on this CPU: an [`Enabled`] of it, or a
+    /// [`KlCpu`](super::iwkey::KlCpu) while the generation is being set up.
+    pub(super) fn encode_in(
+        generation: Generation,
         _fpu: &KernelFpu,
         key: &[u8; 16],
         restrictions: Restrictions,
@@ -116,11 +128,10 @@ impl Handle128 {
         let mut bytes = [0u8; 48];
         let result: u32;
         // SAFETY:
-        // - ENCODEKEY128 touches no memory. Where the generation of
-        //   `enabled` is active CR4.KL is set (the `Enabled` invariant), so
-        //   it cannot raise #UD (elsewhere that would be an oops, not a
-        //   memory access), and `restrictions` holds only supported bits,
-        //   so it cannot raise #GP.
+        // - ENCODEKEY128 touches no memory. CR4.KL is set on this CPU (the
+        //   caller's proof for `generation`), so it cannot raise #UD (where
+        //   it could, that would be an oops, not a memory access), and
+        //   `restrictions` holds only supported bits, so it cannot raise #GP.
         // - An FPU section is open (`_fpu`), so the xmm registers may be used;
         //   every one the instruction reads or writes is declared clobbered.
         // - `key` is readable for 16 bytes and `bytes` writable for 48.
@@ -144,7 +155,7 @@ impl Handle128 {
         }
         Ok(Self {
             bytes,
-            generation: enabled.generation(),
+            generation,
             wrapping_key: WrappingKeyInfo::from_encodekey(result),
         })
     }
@@ -167,7 +178,8 @@ impl Handle256 {
         }
         let mut bytes = [0u8; 64];
         let result: u32;
-        // SAFETY: As for `Handle128::encode`; ENCODEKEY256 reads xmm0-1,
+        // SAFETY: As for `Handle128::encode_in`, with `enabled` as the proof;
+        // ENCODEKEY256 reads xmm0-1,
         // writes xmm0-3 and zeroes xmm4-6, all declared clobbered; `key` is
         // readable for 32 bytes and `bytes` writable for 64.
         unsafe {

@@ -59,6 +59,23 @@ else
 $(echo "$ours" | head -n3 | tr '\n' ' ')"
 fi
 
+# What only built-in code may do stays unexported: no C function that
+# asm/keylocker.h marks built in only, and no kernel-crate code
+# of kernel::x86::keylocker::iwkey or kernel::x86::bugs, may be in the
+# symbols modules can link against (v0 mangling names each path segment
+# with its length: 5iwkey, 4bugs).
+builtin_only='keylocker_(state_publish|cr4_set|cr4_clear|wrmsr|boot_mode_get)'
+builtin_only+='|rfds_mitigated|9keylocker5iwkey|3x864bugs'
+leaked=$(grep -E "^0x[0-9a-f]+[[:space:]]+[^[:space:]]*($builtin_only)" "$obj/Module.symvers" |
+	cut -f2 | head -n3 | tr '\n' ' ')
+if [ ! -s "$obj/Module.symvers" ]; then
+	result builtin-only fail "no Module.symvers in $obj"
+elif [ -n "$leaked" ]; then
+	result builtin-only fail "exported to modules: $leaked"
+else
+	result builtin-only ok
+fi
+
 # checkpatch on the exported series (build/patches/, from make patches).
 # Ignored: MAINTAINERS reminders on every new file, "proc proc" in mount
 # commands, "outb" in asm strings read as a function name, and volatile
