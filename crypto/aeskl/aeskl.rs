@@ -24,7 +24,6 @@
 //!   (`capi:xts-aes-aeskl-plain64`) or raise the `priority` parameter.
 
 use block::{
-    BlockAlg,
     Cbc,
     Ctr,
     Ecb, //
@@ -80,9 +79,9 @@ impl kernel::Module for AesKl {
         }
         let priority = module_parameters::priority.value();
         let algs = skcipher::Registration::new([
-            AlgorithmDesc::new::<BlockAlg<Ecb>>(priority),
-            AlgorithmDesc::new::<BlockAlg<Cbc>>(priority),
-            AlgorithmDesc::new::<BlockAlg<Ctr>>(priority),
+            AlgorithmDesc::new::<Ecb>(priority),
+            AlgorithmDesc::new::<Cbc>(priority),
+            AlgorithmDesc::new::<Ctr>(priority),
             AlgorithmDesc::new::<xts::Xts>(priority),
         ])?;
         Ok(Self { _algs: algs })

@@ -12,7 +12,6 @@
 //! afterwards. In a request that fails (`ENOKEY`), the blocks before the
 //! failing instruction are done and the rest are as they were.
 
-use core::marker::PhantomData;
 use kernel::{
     crypto::{
         aes,
@@ -33,46 +32,25 @@ use kernel::{
 };
 
 use crate::key::{
-    self,
     for_each_8_then_1,
     with_handle,
     with_scratch,
     xor,
     Cipher,
-    KlKey, //
+    KlKey,
+    TfmKey, //
 };
 
 /// The key of an ECB, CBC or CTR tfm.
-///
-/// # Invariants
-///
-/// At most one of `kl` and `lib` holds a key.
-#[pin_data]
-pub(crate) struct BlockCtx {
-    kl: Option<KlKey>,
-    lib: aes::Key,
-}
+pub(crate) type BlockCtx = TfmKey<KlKey, aes::Key>;
 
-impl BlockCtx {
-    fn init() -> impl PinInit<Self, Error> {
-        // INVARIANT: No key at all.
-        try_pin_init!(Self {
-            kl: None,
-            lib: aes::Key::new(),
-        })
-    }
-
-    fn setkey(ctx: Pin<&mut Self>, key: &[u8]) -> Result {
-        let ctx = ctx.get_mut();
-        // INVARIANT: Both are emptied before either is set.
-        ctx.kl = None;
-        ctx.lib.clear();
-        if key.len() == 24 {
-            key::warn_unprotected_aes192();
-            return ctx.lib.prepare(key);
-        }
-        ctx.kl = Some(KlKey::encode(key)?);
-        Ok(())
+/// Sets the key of an ECB, CBC or CTR tfm (16, 24 or 32 bytes).
+fn setkey(ctx: Pin<&mut BlockCtx>, key: &[u8]) -> Result {
+    let ctx = ctx.get_mut();
+    if key.len() == 24 {
+        ctx.set_lib(aes::Key::new(), |lib| lib.prepare(key))
+    } else {
+        ctx.set_kl(|| KlKey::encode(key))
     }
 }
 
@@ -90,57 +68,6 @@ fn partial(data: &[u8]) -> usize {
 
 fn iv_block(iv: &mut [u8]) -> Result<&mut Block> {
     iv.try_into().map_err(|_| EINVAL)
-}
-
-/// What sets ECB, CBC and CTR apart: their names, sizes and walk. The three
-/// share everything else, in [`BlockAlg`].
-pub(crate) trait BlockMode: Send + Sync {
-    /// See [`skcipher::Algorithm::NAME`].
-    const NAME: &'static CStr;
-    /// See [`skcipher::Algorithm::DRIVER_NAME`].
-    const DRIVER_NAME: &'static CStr;
-    /// See [`skcipher::Algorithm::BLOCK_SIZE`].
-    const BLOCK_SIZE: u32 = AES_BLOCK_SIZE as u32;
-    /// See [`skcipher::Algorithm::IV_SIZE`].
-    const IV_SIZE: u32 = 0;
-    /// See [`skcipher::Algorithm::CHUNK_SIZE`].
-    const CHUNK_SIZE: u32 = 0;
-
-    /// En- or decrypts the request's data.
-    fn crypt(ctx: &BlockCtx, req: &mut Request, dir: Direction) -> Result;
-}
-
-/// The AES-KL algorithm of block mode `M`: `ecb-`, `cbc-` or
-/// `ctr-aes-aeskl`.
-pub(crate) struct BlockAlg<M>(PhantomData<M>);
-
-#[vtable]
-impl<M: BlockMode> skcipher::Algorithm for BlockAlg<M> {
-    type Context = BlockCtx;
-
-    const NAME: &'static CStr = M::NAME;
-    const DRIVER_NAME: &'static CStr = M::DRIVER_NAME;
-    const BLOCK_SIZE: u32 = M::BLOCK_SIZE;
-    const MIN_KEY_SIZE: u32 = 16;
-    const MAX_KEY_SIZE: u32 = 32;
-    const IV_SIZE: u32 = M::IV_SIZE;
-    const CHUNK_SIZE: u32 = M::CHUNK_SIZE;
-
-    fn init() -> impl PinInit<BlockCtx, Error> {
-        BlockCtx::init()
-    }
-
-    fn setkey(ctx: Pin<&mut BlockCtx>, key: &[u8], _flags: TfmFlags) -> Result {
-        BlockCtx::setkey(ctx, key)
-    }
-
-    fn encrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
-        M::crypt(ctx, req, Direction::Encrypt)
-    }
-
-    fn decrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
-        M::crypt(ctx, req, Direction::Decrypt)
-    }
 }
 
 /// AES-ECB.
@@ -164,23 +91,47 @@ fn ecb_kl(c: &Cipher<'_>, data: &mut [u8], dir: Direction) -> Result {
     }
 }
 
-impl BlockMode for Ecb {
+/// ECB over the request's whole blocks.
+fn ecb(ctx: &BlockCtx, req: &mut Request, dir: Direction) -> Result {
+    req.walk(|chunk: &mut Chunk<'_>| {
+        let data = chunk.data();
+        let left = partial(data);
+        let whole = data.len() - left;
+        let data = &mut data[..whole];
+        match (ctx, dir) {
+            (TfmKey::Kl(kl), _) => with_handle(kl, |c| ecb_kl(c, data, dir))?,
+            (TfmKey::Lib(lib), Direction::Encrypt) => lib.ecb_encrypt(data)?,
+            (TfmKey::Lib(lib), Direction::Decrypt) => lib.ecb_decrypt(data)?,
+            (TfmKey::Empty, _) => return Err(ENOKEY),
+        }
+        Ok(left)
+    })
+}
+
+#[vtable]
+impl skcipher::Algorithm for Ecb {
+    type Context = BlockCtx;
+
     const NAME: &'static CStr = c"ecb(aes)";
     const DRIVER_NAME: &'static CStr = c"ecb-aes-aeskl";
+    const BLOCK_SIZE: u32 = AES_BLOCK_SIZE as u32;
+    const MIN_KEY_SIZE: u32 = 16;
+    const MAX_KEY_SIZE: u32 = 32;
 
-    fn crypt(ctx: &BlockCtx, req: &mut Request, dir: Direction) -> Result {
-        req.walk(|chunk: &mut Chunk<'_>| {
-            let data = chunk.data();
-            let left = partial(data);
-            let whole = data.len() - left;
-            let data = &mut data[..whole];
-            match (&ctx.kl, dir) {
-                (Some(kl), _) => with_handle(kl, |c| ecb_kl(c, data, dir))?,
-                (None, Direction::Encrypt) => ctx.lib.ecb_encrypt(data)?,
-                (None, Direction::Decrypt) => ctx.lib.ecb_decrypt(data)?,
-            }
-            Ok(left)
-        })
+    fn init() -> impl PinInit<BlockCtx, Error> {
+        Ok(TfmKey::Empty)
+    }
+
+    fn setkey(ctx: Pin<&mut BlockCtx>, key: &[u8], _flags: TfmFlags) -> Result {
+        setkey(ctx, key)
+    }
+
+    fn encrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
+        ecb(ctx, req, Direction::Encrypt)
+    }
+
+    fn decrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
+        ecb(ctx, req, Direction::Decrypt)
     }
 }
 
@@ -229,26 +180,54 @@ fn cbc_decrypt_kl(c: &Cipher<'_>, data: &mut [u8], iv: &mut Block) -> Result {
     )
 }
 
-impl BlockMode for Cbc {
+/// CBC over the request's whole blocks.
+fn cbc(ctx: &BlockCtx, req: &mut Request, dir: Direction) -> Result {
+    req.walk(|chunk: &mut Chunk<'_>| {
+        let (data, iv) = chunk.data_and_iv();
+        let iv = iv_block(iv)?;
+        let left = partial(data);
+        let whole = data.len() - left;
+        let data = &mut data[..whole];
+        match (ctx, dir) {
+            (TfmKey::Kl(kl), Direction::Encrypt) => {
+                with_handle(kl, |c| cbc_encrypt_kl(c, data, iv))?
+            }
+            (TfmKey::Kl(kl), Direction::Decrypt) => {
+                with_handle(kl, |c| cbc_decrypt_kl(c, data, iv))?
+            }
+            (TfmKey::Lib(lib), Direction::Encrypt) => lib.cbc_encrypt(data, iv)?,
+            (TfmKey::Lib(lib), Direction::Decrypt) => lib.cbc_decrypt(data, iv)?,
+            (TfmKey::Empty, _) => return Err(ENOKEY),
+        }
+        Ok(left)
+    })
+}
+
+#[vtable]
+impl skcipher::Algorithm for Cbc {
+    type Context = BlockCtx;
+
     const NAME: &'static CStr = c"cbc(aes)";
     const DRIVER_NAME: &'static CStr = c"cbc-aes-aeskl";
+    const BLOCK_SIZE: u32 = AES_BLOCK_SIZE as u32;
+    const MIN_KEY_SIZE: u32 = 16;
+    const MAX_KEY_SIZE: u32 = 32;
     const IV_SIZE: u32 = AES_BLOCK_SIZE as u32;
 
-    fn crypt(ctx: &BlockCtx, req: &mut Request, dir: Direction) -> Result {
-        req.walk(|chunk: &mut Chunk<'_>| {
-            let (data, iv) = chunk.data_and_iv();
-            let iv = iv_block(iv)?;
-            let left = partial(data);
-            let whole = data.len() - left;
-            let data = &mut data[..whole];
-            match (&ctx.kl, dir) {
-                (Some(kl), Direction::Encrypt) => with_handle(kl, |c| cbc_encrypt_kl(c, data, iv))?,
-                (Some(kl), Direction::Decrypt) => with_handle(kl, |c| cbc_decrypt_kl(c, data, iv))?,
-                (None, Direction::Encrypt) => ctx.lib.cbc_encrypt(data, iv)?,
-                (None, Direction::Decrypt) => ctx.lib.cbc_decrypt(data, iv)?,
-            }
-            Ok(left)
-        })
+    fn init() -> impl PinInit<BlockCtx, Error> {
+        Ok(TfmKey::Empty)
+    }
+
+    fn setkey(ctx: Pin<&mut BlockCtx>, key: &[u8], _flags: TfmFlags) -> Result {
+        setkey(ctx, key)
+    }
+
+    fn encrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
+        cbc(ctx, req, Direction::Encrypt)
+    }
+
+    fn decrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
+        cbc(ctx, req, Direction::Decrypt)
     }
 }
 
@@ -302,28 +281,51 @@ fn ctr_kl(c: &Cipher<'_>, data: &mut [u8], iv: &mut Block) -> Result {
     res
 }
 
-/// CTR is its own inverse: both directions run the same keystream.
-impl BlockMode for Ctr {
+/// CTR over the whole request; it is its own inverse, so both directions
+/// run this.
+fn ctr(ctx: &BlockCtx, req: &mut Request) -> Result {
+    req.walk(|chunk: &mut Chunk<'_>| {
+        // Only the last step may end in a partial block.
+        let is_last = chunk.is_last();
+        let (data, iv) = chunk.data_and_iv();
+        let iv = iv_block(iv)?;
+        let left = if is_last { 0 } else { partial(data) };
+        let len = data.len() - left;
+        let data = &mut data[..len];
+        match ctx {
+            TfmKey::Kl(kl) => with_handle(kl, |c| ctr_kl(c, data, iv))?,
+            TfmKey::Lib(lib) => lib.ctr(data, iv)?,
+            TfmKey::Empty => return Err(ENOKEY),
+        }
+        Ok(left)
+    })
+}
+
+#[vtable]
+impl skcipher::Algorithm for Ctr {
+    type Context = BlockCtx;
+
     const NAME: &'static CStr = c"ctr(aes)";
     const DRIVER_NAME: &'static CStr = c"ctr-aes-aeskl";
     const BLOCK_SIZE: u32 = 1;
+    const MIN_KEY_SIZE: u32 = 16;
+    const MAX_KEY_SIZE: u32 = 32;
     const IV_SIZE: u32 = AES_BLOCK_SIZE as u32;
     const CHUNK_SIZE: u32 = AES_BLOCK_SIZE as u32;
 
-    fn crypt(ctx: &BlockCtx, req: &mut Request, _dir: Direction) -> Result {
-        req.walk(|chunk: &mut Chunk<'_>| {
-            // Only the last step may end in a partial block.
-            let is_last = chunk.is_last();
-            let (data, iv) = chunk.data_and_iv();
-            let iv = iv_block(iv)?;
-            let left = if is_last { 0 } else { partial(data) };
-            let len = data.len() - left;
-            let data = &mut data[..len];
-            match &ctx.kl {
-                Some(kl) => with_handle(kl, |c| ctr_kl(c, data, iv))?,
-                None => ctx.lib.ctr(data, iv)?,
-            }
-            Ok(left)
-        })
+    fn init() -> impl PinInit<BlockCtx, Error> {
+        Ok(TfmKey::Empty)
+    }
+
+    fn setkey(ctx: Pin<&mut BlockCtx>, key: &[u8], _flags: TfmFlags) -> Result {
+        setkey(ctx, key)
+    }
+
+    fn encrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
+        ctr(ctx, req)
+    }
+
+    fn decrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
+        ctr(ctx, req)
     }
 }

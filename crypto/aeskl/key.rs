@@ -180,12 +180,44 @@ impl Cipher<'_> {
     }
 }
 
-/// Warns, once, that an AES-192 key is not protected by Key Locker.
-pub(crate) fn warn_unprotected_aes192() {
-    pr_warn_once!(
-        "AES-192 keys are not supported by Key Locker; {}\n",
-        "using the AES library, the key stays in memory"
-    );
+/// The key of a tfm: handles `K`, or the AES library's key `L` for
+/// AES-192, which Key Locker lacks; never both.
+pub(crate) enum TfmKey<K, L> {
+    /// No key: none was set, or the last setkey failed.
+    Empty,
+    /// Handles for an AES-128 or AES-256 key.
+    Kl(K),
+    /// The AES library's key, for AES-192.
+    Lib(L),
+}
+
+impl<K, L> TfmKey<K, L> {
+    /// Sets the handles `make` returns. The old key is dropped (and so
+    /// wiped) first: a failed setkey leaves no key.
+    pub(crate) fn set_kl(&mut self, make: impl FnOnce() -> Result<K>) -> Result {
+        *self = Self::Empty;
+        *self = Self::Kl(make()?);
+        Ok(())
+    }
+
+    /// Sets a library key: `empty`, filled by `prepare` where it lies, so
+    /// no copy of the key schedule is left behind. Warns, once, that the
+    /// key is not protected by Key Locker.
+    pub(crate) fn set_lib(&mut self, empty: L, prepare: impl FnOnce(&mut L) -> Result) -> Result {
+        pr_warn_once!(
+            "AES-192 keys are not supported by Key Locker; {}\n",
+            "using the AES library, the key stays in memory"
+        );
+        *self = Self::Lib(empty);
+        let Self::Lib(lib) = self else {
+            return Err(EINVAL);
+        };
+        let prepared = prepare(lib);
+        if prepared.is_err() {
+            *self = Self::Empty;
+        }
+        prepared
+    }
 }
 
 /// Runs `f` with scratch blocks, which are wiped afterwards whatever `f`

@@ -39,7 +39,6 @@ use kernel::{
 use crate::{
     block::Direction,
     key::{
-        self,
         for_each_8_then_1,
         load,
         store,
@@ -47,26 +46,19 @@ use crate::{
         with_scratch,
         xor,
         Cipher,
-        KlKey, //
+        KlKey,
+        TfmKey, //
     },
 };
 
 /// The handles for the data and tweak keys of an XTS tfm.
-struct KlKeys {
+pub(crate) struct KlKeys {
     data: KlKey,
     tweak: KlKey,
 }
 
 /// The key of an XTS tfm.
-///
-/// # Invariants
-///
-/// At most one of `kl` and `lib` holds a key.
-#[pin_data]
-pub(crate) struct XtsCtx {
-    kl: Option<KlKeys>,
-    lib: aes::XtsKey,
-}
+pub(crate) type XtsCtx = TfmKey<KlKeys, aes::XtsKey>;
 
 /// Multiplies the tweak by x in GF(2^128) (the XTS "next tweak").
 fn next_tweak(t: u128) -> u128 {
@@ -182,52 +174,53 @@ fn walked_len(len: usize) -> usize {
     }
 }
 
-impl XtsCtx {
-    fn crypt(&self, req: &mut Request, dir: Direction) -> Result {
-        let len = req.len();
-        if len < AES_BLOCK_SIZE {
-            return Err(EINVAL);
-        }
-        let iv: Block = req.iv().try_into().map_err(|_| EINVAL)?;
-        let main = walked_len(len);
-        match &self.kl {
-            Some(keys) => Self::crypt_kl(keys, req, &iv, main, dir),
-            None => self.crypt_lib(req, iv, main, dir),
-        }
+/// XTS over the whole request, with ciphertext stealing for a partial
+/// last block.
+fn crypt(ctx: &XtsCtx, req: &mut Request, dir: Direction) -> Result {
+    let len = req.len();
+    if len < AES_BLOCK_SIZE {
+        return Err(EINVAL);
     }
-
-    fn crypt_kl(
-        keys: &KlKeys,
-        req: &mut Request,
-        iv: &Block,
-        main: usize,
-        dir: Direction,
-    ) -> Result {
-        let mut tweak = None;
-        walk_and_steal(req, main, |data, tail| {
-            xts_step(keys, iv, &mut tweak, |c, t| {
-                if tail {
-                    xts_steal(c, data, t, dir)
-                } else {
-                    xts_blocks(c, data, t, dir)
-                }
-            })
-        })
+    let iv: Block = req.iv().try_into().map_err(|_| EINVAL)?;
+    let main = walked_len(len);
+    match ctx {
+        TfmKey::Kl(keys) => crypt_kl(keys, req, &iv, main, dir),
+        TfmKey::Lib(lib) => crypt_lib(lib, req, iv, main, dir),
+        TfmKey::Empty => Err(ENOKEY),
     }
+}
 
-    fn crypt_lib(&self, req: &mut Request, iv: Block, main: usize, dir: Direction) -> Result {
-        let mut tweak = iv;
-        let mut cont = false;
-        // The library steals the ciphertext itself, in the last piece.
-        walk_and_steal(req, main, |data, _tail| {
-            match dir {
-                Direction::Encrypt => self.lib.encrypt(data, &mut tweak, cont)?,
-                Direction::Decrypt => self.lib.decrypt(data, &mut tweak, cont)?,
+fn crypt_kl(keys: &KlKeys, req: &mut Request, iv: &Block, main: usize, dir: Direction) -> Result {
+    let mut tweak = None;
+    walk_and_steal(req, main, |data, tail| {
+        xts_step(keys, iv, &mut tweak, |c, t| {
+            if tail {
+                xts_steal(c, data, t, dir)
+            } else {
+                xts_blocks(c, data, t, dir)
             }
-            cont = true;
-            Ok(())
         })
-    }
+    })
+}
+
+fn crypt_lib(
+    lib: &aes::XtsKey,
+    req: &mut Request,
+    iv: Block,
+    main: usize,
+    dir: Direction,
+) -> Result {
+    let mut tweak = iv;
+    let mut cont = false;
+    // The library steals the ciphertext itself, in the last piece.
+    walk_and_steal(req, main, |data, _tail| {
+        match dir {
+            Direction::Encrypt => lib.encrypt(data, &mut tweak, cont)?,
+            Direction::Decrypt => lib.decrypt(data, &mut tweak, cont)?,
+        }
+        cont = true;
+        Ok(())
+    })
 }
 
 /// Runs `step` on the whole blocks of each walk step over the first `main`
@@ -275,36 +268,33 @@ impl skcipher::Algorithm for Xts {
     const WALK_SIZE: u32 = 2 * AES_BLOCK_SIZE as u32;
 
     fn init() -> impl PinInit<XtsCtx, Error> {
-        // INVARIANT: No key at all.
-        try_pin_init!(XtsCtx {
-            kl: None,
-            lib: aes::XtsKey::new(),
-        })
+        Ok(TfmKey::Empty)
     }
 
     fn setkey(ctx: Pin<&mut XtsCtx>, key: &[u8], flags: TfmFlags) -> Result {
         let ctx = ctx.get_mut();
-        // INVARIANT: Both are emptied before either is set.
-        ctx.kl = None;
-        ctx.lib.clear();
-        xts_verify_key(key, flags)?;
+        if let Err(e) = xts_verify_key(key, flags) {
+            *ctx = TfmKey::Empty;
+            return Err(e);
+        }
         let (data, tweak) = key.split_at(key.len() / 2);
         if data.len() == 24 {
-            key::warn_unprotected_aes192();
-            return ctx.lib.prepare(key, flags);
+            ctx.set_lib(aes::XtsKey::new(), |lib| lib.prepare(key, flags))
+        } else {
+            ctx.set_kl(|| {
+                Ok(KlKeys {
+                    data: KlKey::encode(data)?,
+                    tweak: KlKey::encode(tweak)?,
+                })
+            })
         }
-        ctx.kl = Some(KlKeys {
-            data: KlKey::encode(data)?,
-            tweak: KlKey::encode(tweak)?,
-        });
-        Ok(())
     }
 
     fn encrypt(ctx: &XtsCtx, req: &mut Request) -> Result {
-        ctx.crypt(req, Direction::Encrypt)
+        crypt(ctx, req, Direction::Encrypt)
     }
 
     fn decrypt(ctx: &XtsCtx, req: &mut Request) -> Result {
-        ctx.crypt(req, Direction::Decrypt)
+        crypt(ctx, req, Direction::Decrypt)
     }
 }

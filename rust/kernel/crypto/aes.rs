@@ -115,11 +115,6 @@ impl Key {
         })
     }
 
-    /// Wipes the key.
-    pub fn clear(&mut self) {
-        self.0.clear();
-    }
-
     fn arg(&self) -> Result<bindings::aes_encrypt_arg> {
         // `aes_encrypt_arg` is a transparent union of two pointers: it is
         // passed exactly like the pointer it holds.
@@ -216,11 +211,6 @@ impl XtsKey {
             // SAFETY: `key` is writable and `raw` readable for its length.
             unsafe { bindings::aes_xts_preparekey(key, raw.as_ptr(), raw.len(), xts_flags) }
         })
-    }
-
-    /// Wipes the key.
-    pub fn clear(&mut self) {
-        self.0.clear();
     }
 
     /// Encrypts `data` in XTS mode with `tweak`.
