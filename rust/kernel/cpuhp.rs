@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! CPU hotplug: callbacks when CPUs come and go, and holding CPUs still.
+//! CPU hotplug states: callbacks when CPUs come and go.
 //!
 //! A subsystem that keeps per-CPU hardware state registers callbacks for a
 //! hotplug *state*. Callbacks in the STARTING section run on the incoming CPU
@@ -12,10 +12,8 @@
 use crate::{
     bindings,
     cpu::CpuId,
-    cpumask::Cpumask,
     error::{from_result, to_result, Result},
-    prelude::*,
-    types::NotThreadSafe, //
+    prelude::*, //
 };
 use core::marker::PhantomData;
 
@@ -69,7 +67,7 @@ pub struct Registration<T: Callbacks> {
 impl<T: Callbacks> Registration<T> {
     /// Installs the callbacks without calling them for the CPUs already
     /// online; the caller brings those CPUs into line itself (see
-    /// [`CpusReadGuard::call_on`]).
+    /// [`CpusReadGuard::call_on`](crate::cpu::CpusReadGuard::call_on)).
     ///
     /// `state` is a fixed state or one of the dynamic ones
     /// ([`State::AP_ONLINE_DYN`], [`State::BP_PREPARE_DYN`]), for which a
@@ -153,78 +151,5 @@ impl<T: Callbacks> Drop for Registration<T> {
     fn drop(&mut self) {
         // SAFETY: By the type invariant the state is installed.
         unsafe { bindings::__cpuhp_remove_state(self.state.0, false) };
-    }
-}
-
-/// CPU hotplug held off: no CPU comes online or goes offline while it lives.
-///
-/// # Invariants
-///
-/// `cpus_read_lock()` is held by this task.
-#[must_use = "CPU hotplug is held off only while the guard lives"]
-pub struct CpusReadGuard {
-    _not_send: NotThreadSafe,
-}
-
-impl CpusReadGuard {
-    /// Blocks CPU hotplug; may sleep.
-    pub fn lock() -> Self {
-        // SAFETY: Called in task context (it may sleep); released in `Drop`.
-        unsafe { bindings::cpus_read_lock() };
-        // INVARIANT: Taken above.
-        Self {
-            _not_send: NotThreadSafe,
-        }
-    }
-
-    /// Returns the CPUs online now (stable while the guard lives).
-    pub fn online_cpus(&self) -> impl Iterator<Item = CpuId> + '_ {
-        // SAFETY: `__cpu_online_mask` is a valid, static cpumask.
-        let online = unsafe { Cpumask::from_raw(&raw const bindings::__cpu_online_mask) };
-        (0..crate::cpu::nr_cpu_ids())
-            .filter_map(CpuId::from_u32)
-            .filter(move |&cpu| online.test(cpu))
-    }
-
-    /// Runs `f` on `cpu`, in task context (a kworker bound to that CPU),
-    /// waits for it and returns its result.
-    ///
-    /// Task context rather than an IPI, so that `f` may open a kernel FPU
-    /// section whatever the target CPU was doing; the guard keeps `cpu`
-    /// online, so the worker cannot move. Returns `ENXIO` if `cpu` is not
-    /// online.
-    pub fn call_on<R: Send, F: FnOnce(CpuId) -> R + Send>(&self, cpu: CpuId, f: F) -> Result<R> {
-        struct Call<R, F> {
-            f: Option<F>,
-            r: Option<R>,
-        }
-        extern "C" fn trampoline<R, F: FnOnce(CpuId) -> R>(par: *mut c_void) -> c_int {
-            // SAFETY: `par` is the `Call` below, which the calling task does
-            // not touch until `smp_call_on_cpu` has returned.
-            let call = unsafe { &mut *par.cast::<Call<R, F>>() };
-            if let Some(f) = call.f.take() {
-                call.r = Some(f(CpuId::current()));
-            }
-            0
-        }
-        let mut call = Call {
-            f: Some(f),
-            r: None,
-        };
-        let par = (&raw mut call).cast::<c_void>();
-        // SAFETY: `trampoline::<R, F>` has the signature `smp_call_on_cpu`
-        // expects, and `par` stays valid because it waits for the work to
-        // finish.
-        to_result(unsafe {
-            bindings::smp_call_on_cpu(cpu.as_u32(), Some(trampoline::<R, F>), par, false)
-        })?;
-        call.r.ok_or(ENXIO)
-    }
-}
-
-impl Drop for CpusReadGuard {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariant this task holds the lock.
-        unsafe { bindings::cpus_read_unlock() };
     }
 }

@@ -48,8 +48,10 @@ use crate::{
     paravirt,
 };
 use kernel::{
-    cpu::CpuId,
-    cpuhp::CpusReadGuard,
+    cpu::{
+        CpuId,
+        CpusReadGuard, //
+    },
     prelude::*,
     random,
     sync::{
@@ -418,7 +420,7 @@ pub(crate) fn select(mode: Mode) -> Result {
 /// CPU) if one of them lacks what `mode` needs. Returns what all offer.
 fn probe_all(cpus: &CpusReadGuard, mode: Mode) -> Result<Enumeration> {
     let mut all: Option<Enumeration> = None;
-    for cpu in cpus.online_cpus() {
+    for cpu in cpus.online().iter() {
         let caps = cpus.call_on(cpu, |_| Enumeration::this_cpu())?;
         if let Some(why) = caps::lacks_for(&caps, mode) {
             pr_err!(
@@ -443,7 +445,7 @@ fn bring_up_all(
     generation: Generation,
 ) -> Result<Canary> {
     let mut canary: Option<Canary> = None;
-    for cpu in cpus.online_cpus() {
+    for cpu in cpus.online().iter() {
         let role = match canary.as_ref() {
             None => Role::First(CanaryKey::random()),
             Some(c) => Role::Other(c),
@@ -468,7 +470,7 @@ fn bring_up_all(
 /// runs LOADIWKEY, not even to overwrite it.
 fn undo_all(cpus: &CpusReadGuard, mode: Mode, was_lost: bool, control: &Control<Hotplug>) {
     let mut backup = mode.restores_from_backup();
-    for cpu in cpus.online_cpus() {
+    for cpu in cpus.online().iter() {
         let this_backs_up = core::mem::take(&mut backup);
         let undone = cpus.call_on(cpu, |_| {
             let mut throwaway = WrappingKey::zeroed();

@@ -38,11 +38,11 @@ use super::{
 };
 use crate::{
     bindings,
-    cpu::CpuId,
-    cpuhp::{
-        self,
+    cpu::{
+        CpuId,
         CpusReadGuard, //
     },
+    cpuhp,
     error::to_result,
     prelude::*,
     random,
@@ -399,7 +399,7 @@ impl<T: Starting> Control<T> {
         generation: Generation,
         features: Features,
     ) -> Result<Enabled> {
-        for cpu in cpus.online_cpus() {
+        for cpu in cpus.online().iter() {
             if !cpus.call_on(cpu, |_| Enumeration::this_cpu().runs(features))? {
                 pr_err!(
                     "CPU {}: cannot run the Key Locker instructions in use\n",
