@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! x86 processor facilities: CPUID, vulnerabilities, MSRs, the kernel FPU
-//! section and Key Locker.
+//! section, the KVM paravirtual interface and Key Locker.
 
 #[cfg(CONFIG_X86_KEYLOCKER)]
 pub mod bugs;
@@ -9,4 +9,5 @@ pub mod cpuid;
 pub mod fpu;
 #[cfg(CONFIG_X86_KEYLOCKER)]
 pub mod keylocker;
+pub mod kvm_para;
 pub mod msr;

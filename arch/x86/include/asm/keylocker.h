@@ -20,10 +20,6 @@
 #define KEYLOCKER_STATE_WIDE		0x4
 #define KEYLOCKER_STATE_CPL0		0x8
 
-/* Paravirtual protocol (Documentation/virt/kvm/x86/keylocker.rst) */
-#define KVM_FEATURE_KEYLOCKER		20
-#define MSR_KVM_KEYLOCKER		0x4b564d10
-
 /* Built-in only: whether RFDS is mitigated (Key Locker requires it). */
 bool rfds_mitigated(void);
 

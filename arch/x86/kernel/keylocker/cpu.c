@@ -10,6 +10,7 @@
 #include <asm/cpufeatures.h>
 #include <asm/cpuid/api.h>
 #include <asm/keylocker.h>
+#include <asm/kvm_para.h>
 #include <asm/msr.h>
 #include <asm/tlbflush.h>
 

@@ -52,12 +52,9 @@ use crate::{
         Delta, //
     },
     x86::{
-        cpuid::{
-            Feature,
-            Leaf, //
-        },
         fpu::KernelFpu,
-        msr,
+        kvm_para,
+        msr, //
     },
 };
 use core::marker::PhantomData;
@@ -271,19 +268,7 @@ fn write_msr(msr: u32, val: u64) -> Result {
 /// protocol (Documentation/virt/kvm/x86/keylocker.rst).
 #[inline]
 pub fn paravirt_offered() -> bool {
-    if !Feature::HYPERVISOR.boot_cpu_has() {
-        return false;
-    }
-    (0x4000_0000u32..0x4001_0000).step_by(0x100).any(|base| {
-        let l = Leaf::read(base, 0);
-        let mut sig = [0u8; 12];
-        sig[0..4].copy_from_slice(&l.ebx.to_le_bytes());
-        sig[4..8].copy_from_slice(&l.ecx.to_le_bytes());
-        sig[8..12].copy_from_slice(&l.edx.to_le_bytes());
-        &sig == b"KVMKVMKVM\0\0\0"
-            && l.eax > base
-            && Leaf::read(base + 1, 0).eax & (1 << bindings::KVM_FEATURE_KEYLOCKER) != 0
-    })
+    kvm_para::has_feature(bindings::KVM_FEATURE_KEYLOCKER)
 }
 
 /// Sends `request` to the host's paravirtual Key Locker MSR and returns its
