@@ -51,21 +51,33 @@ kl_mirror() {
 # Run a command inside the toolchain chroot, in a private mount namespace so
 # no bind mount outlives the command. The clone is at /src, the cache's work
 # area at /cache, build/ at /build, a KERNEL_SRC tree at /kernel-src: the
-# same paths on every machine.
+# same paths on every machine. A clone that is a linked git worktree finds
+# its repository through an absolute path outside the clone: that
+# repository appears read-only at the same path inside.
 kl_in_chroot() {
-	local root
+	local root common
 	root=$(kl_chroot_dir)
 	[ -x "$root/usr/bin/clang-19" ] || die "toolchain chroot missing: run make toolchain"
 	mkdir -p "$KL_CACHE/work" "$KL_BUILD" "$root/src" "$root/cache" "$root/build"
+	common=$(git -C "$KL_TOP" rev-parse --path-format=absolute \
+		--git-common-dir 2>/dev/null || true)
+	case $common in
+	"$KL_TOP"/* | "") common="" ;;
+	*) mkdir -p "$root$common" ;;
+	esac
 	unshare --mount --propagation private -- /bin/sh -ec '
-		root=$1 top=$2 work=$3 build=$4
-		shift 4
+		root=$1 top=$2 work=$3 build=$4 common=$5
+		shift 5
 		mount -t proc proc "$root/proc"
 		mount --rbind /dev "$root/dev"
 		mount --rbind /sys "$root/sys"
 		mount --bind "$top" "$root/src"
 		mount --bind "$work" "$root/cache"
 		mount --bind "$build" "$root/build"
+		if [ -n "$common" ]; then
+			mount --bind "$common" "$root$common"
+			mount -o remount,bind,ro "$root$common"
+		fi
 		if [ -n "${KERNEL_SRC:-}" ]; then
 			mkdir -p "$root/kernel-src"
 			mount --bind "$KERNEL_SRC" "$root/kernel-src"
@@ -75,5 +87,5 @@ kl_in_chroot() {
 			PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
 			KL_JOBS="${KL_JOBS:-}" KL_TIMEOUT_SCALE="${KL_TIMEOUT_SCALE:-1}" \
 			KERNEL_SRC="${KERNEL_SRC:+/kernel-src}" CI="${CI:-}" \
-			"$@"' sh "$root" "$KL_TOP" "$KL_CACHE/work" "$KL_BUILD" "$@"
+			"$@"' sh "$root" "$KL_TOP" "$KL_CACHE/work" "$KL_BUILD" "$common" "$@"
 }
