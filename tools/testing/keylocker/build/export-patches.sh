@@ -11,6 +11,7 @@ set -euo pipefail
 
 base=$("$KL_TOOLS/build/base-kernel.sh")
 exp=$(kl_export_dir "$base")
+kl_export_lock
 src=/src
 g() { git -C "$exp" -c safe.directory='*' "$@"; }
 s() { git -C "$src" -c safe.directory='*' "$@"; }

@@ -32,6 +32,25 @@ kl_export_dir() {
 	echo "/cache/export-$(kl_key "$1" "$(cat "$1/../version" 2>/dev/null || true)")"
 }
 
+# Hold the lock of the export repository, which every clone on this machine
+# shares, until the calling script exits. A caller that already holds it
+# (`flock WORK/export.lock in-chroot.sh ...` on the host) passes its
+# descriptor down: locking that one again succeeds at once instead of
+# waiting for ourselves.
+kl_export_lock() {
+	local lock=/cache/export.lock fd id
+	touch "$lock"
+	id=$(stat -c %d:%i "$lock")
+	for fd in "/proc/$$/fd/"*; do
+		if [ "$(stat -L -c %d:%i "$fd" 2>/dev/null)" = "$id" ]; then
+			flock "${fd##*/}"
+			return
+		fi
+	done
+	exec {fd}>>"$lock"
+	flock "$fd"
+}
+
 kl_chroot_dir() {
 	echo "$KL_CACHE/chroot-$(kl_key "$KL_TOOLS/build/chroot.sh")"
 }
