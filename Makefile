@@ -11,7 +11,7 @@ TOOLS := tools/testing/keylocker
 CHROOT := $(TOOLS)/build/in-chroot.sh
 RUNNER := /src/$(TOOLS)/runner/klrun.py
 
-.PHONY: all demo check bench configs build toolchain run patches clean help
+.PHONY: all demo check bench configs bisect build toolchain run patches clean help
 
 all: demo
 
@@ -23,6 +23,8 @@ help:
 	@echo 'make configs  build the exported series in the configurations distributions use'
 	@echo 'make run      boot the emulated machine with a shell on this terminal'
 	@echo 'make patches  export the project as a patch series on the pinned base (build/patches/)'
+	@echo 'make bisect   build every prefix of that series in the test configuration'
+	@echo '              (BISECT_FROM=N: from patch N on; logs in build/bisect/)'
 	@echo 'make clean    remove build/ (KL_CACHE=$(KL_CACHE) keeps the slow parts)'
 	@echo 'Variables: KL_CACHE=dir  KERNEL_SRC=/path/to/linux-7.3  KL_JOBS=n  KL_TIMEOUT_SCALE=x'
 
@@ -57,6 +59,9 @@ configs: patches
 	mkdir -p build
 	$(CHROOT) /src/$(TOOLS)/build/configs.sh | tee build/configs.results
 	$(CHROOT) $(RUNNER) --results-only --results /build/configs.results
+
+bisect: patches
+	$(CHROOT) /src/$(TOOLS)/build/bisect.sh $(if $(BISECT_FROM),--from $(BISECT_FROM))
 
 run: build
 	$(CHROOT) $(RUNNER) --interactive demo

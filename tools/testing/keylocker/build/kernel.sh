@@ -21,31 +21,21 @@ debug | rt) suffix=-$kernel ;;
 esac
 
 base=$("$KL_TOOLS/build/base-kernel.sh")
-toolchain=$(clang-19 --version | head -n1; rustc --version; bindgen --version)
-key=$(kl_key "$base" "$(cat "$base/../version" 2>/dev/null || echo "$base")" "$toolchain")
-work=/cache/kernel-$key
+work=/cache/kernel-$(kl_kernel_key "$base")
 tree=$work/src
 obj=$work/obj$suffix
 mkdir -p "$obj"
 
 "$KL_TOOLS/build/assemble.sh" "$base" "$tree"
 
-kmake() {
-	make -C "$tree" O="$obj" ARCH=x86_64 LLVM=-19 -j"${KL_JOBS:-$(nproc)}" "$@"
-}
+kmake() { kl_kmake "$tree" "$obj" "$@"; }
 
 fragment=$obj/.kl-fragment.new
 cat "$KL_TOOLS/config" >"$fragment"
 [ -z "$suffix" ] || cat "$KL_TOOLS/config$suffix" >>"$fragment"
 if ! cmp -s "$fragment" "$obj/.kl-config-fragment" || [ ! -e "$obj/.config" ]; then
 	log "configuring the $kernel kernel"
-	kmake -s tinyconfig >/dev/null
-	"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-		"$fragment" >/dev/null
-	kmake -s olddefconfig >/dev/null
-	missing=$(grep -E '^CONFIG_' "$fragment" | while read -r line; do
-		grep -qxF "$line" "$obj/.config" || echo "$line"
-	done)
+	missing=$(kl_configure "$tree" "$obj" "$fragment")
 	[ -z "$missing" ] || die "config options did not take (missing dependencies?): $missing"
 	cp "$fragment" "$obj/.kl-config-fragment"
 fi

@@ -32,6 +32,34 @@ kl_export_dir() {
 	echo "/cache/export-$(kl_key "$1" "$(cat "$1/../version" 2>/dev/null || true)")"
 }
 
+# Cache key of the kernel objects for base $1: the base and the toolchain.
+kl_kernel_key() {
+	kl_key "$1" "$(cat "$1/../version" 2>/dev/null || echo "$1")" \
+		"$(clang-19 --version | head -n1; rustc --version; bindgen --version)"
+}
+
+# make in kernel tree $1 with objects in $2.
+kl_kmake() {
+	local tree=$1 obj=$2
+	shift 2
+	make -C "$tree" O="$obj" ARCH=x86_64 LLVM=-19 -j"${KL_JOBS:-$(nproc)}" "$@"
+}
+
+# Configure objects $2 of tree $1 as the test kernels are: tinyconfig, then
+# the fragment $3 merged on top, then olddefconfig. Prints the fragment's
+# CONFIG_ lines that did not take (a missing dependency, or a symbol the
+# tree does not have); fails if a step fails.
+kl_configure() {
+	local tree=$1 obj=$2 fragment=$3 line
+	kl_kmake "$tree" "$obj" -s tinyconfig >/dev/null &&
+		"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" \
+			"$obj/.config" "$fragment" >/dev/null &&
+		kl_kmake "$tree" "$obj" -s olddefconfig >/dev/null || return
+	grep -E '^CONFIG_' "$fragment" | while read -r line; do
+		grep -qxF "$line" "$obj/.config" || echo "$line"
+	done
+}
+
 # Hold the lock of the export repository, which every clone on this machine
 # shares, until the calling script exits. A caller that already holds it
 # (`flock WORK/export.lock in-chroot.sh ...` on the host) passes its
