@@ -70,5 +70,33 @@ for c in $(s rev-list --reverse HEAD); do
 done
 rm -f "$exp/../kl-msg"
 rm -rf /build/patches
-g format-patch -q -o /build/patches base..HEAD
-log "$(ls /build/patches | wc -l) patches in build/patches/"
+GIT_COMMITTER_NAME=$(s log -1 --format=%an HEAD) \
+	GIT_COMMITTER_EMAIL=$(s log -1 --format=%ae HEAD) \
+	g format-patch -q -o /build/patches --cover-letter base..HEAD
+
+# The cover letter's subject and text come from upstream/cover-letter (its
+# leading '#' lines dropped: the subject line, a blank line, the text); git
+# keeps the shortlog and diffstat it generated below them.
+s show HEAD:tools/testing/keylocker/upstream/cover-letter >"$exp/../kl-cover" ||
+	die "no tools/testing/keylocker/upstream/cover-letter"
+letter=/build/patches/0000-cover-letter.patch
+awk -v text="$exp/../kl-cover" '
+	BEGIN {
+		while ((getline line <text) > 0) {
+			if (subject == "" && line ~ /^#/)
+				continue
+			if (subject == "")
+				subject = line
+			else if (blank++)
+				blurb = blurb line "\n"
+		}
+	}
+	i = index($0, "*** SUBJECT HERE ***") {
+		$0 = substr($0, 1, i - 1) subject substr($0, i + 20)
+	}
+	$0 == "*** BLURB HERE ***" { printf "%s", blurb; next }
+	{ print }' "$letter" >"$letter.new"
+mv "$letter.new" "$letter"
+rm -f "$exp/../kl-cover"
+! grep -q '\*\*\* .* HERE \*\*\*' "$letter" || die "cover letter template not filled"
+log "$(g rev-list --count base..HEAD) patches and a cover letter in build/patches/"
