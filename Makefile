@@ -46,11 +46,12 @@ demo: build
 check: build patches
 	$(CHROOT) /src/$(TOOLS)/build/all.sh debug rt
 	$(CHROOT) /src/$(TOOLS)/build/lint.sh > build/lint.results
+	$(CHROOT) /src/$(TOOLS)/build/docs.sh > build/docs.results
 	$(CHROOT) /src/$(TOOLS)/build/configs.sh --assembled guard > build/config.results
 	$(CHROOT) sh -c '. /build/paths.env && \
 		/src/$(TOOLS)/plugin/selftest.sh $${QEMU%/build/*}' > build/plugin.results
 	$(CHROOT) $(RUNNER) --group check --results /build/lint.results \
-		/build/config.results /build/plugin.results
+		/build/docs.results /build/config.results /build/plugin.results
 
 bench: build
 	$(CHROOT) /src/$(TOOLS)/bench/klbench.py --out /build/bench

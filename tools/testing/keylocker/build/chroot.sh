@@ -21,6 +21,8 @@ PACKAGES=(
 
 	busybox-static cryptsetup-bin dmsetup e2fsprogs
 	kcapi-tools keyutils
+
+	python3-sphinx python3-yaml
 )
 
 root=$(kl_chroot_dir)

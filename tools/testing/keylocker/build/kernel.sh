@@ -33,12 +33,7 @@ kmake() { kl_kmake "$tree" "$obj" "$@"; }
 fragment=$obj/.kl-fragment.new
 cat "$KL_TOOLS/config" >"$fragment"
 [ -z "$suffix" ] || cat "$KL_TOOLS/config$suffix" >>"$fragment"
-if ! cmp -s "$fragment" "$obj/.kl-config-fragment" || [ ! -e "$obj/.config" ]; then
-	log "configuring the $kernel kernel"
-	missing=$(kl_configure "$tree" "$obj" "$fragment")
-	[ -z "$missing" ] || die "config options did not take (missing dependencies?): $missing"
-	cp "$fragment" "$obj/.kl-config-fragment"
-fi
+kl_configure_once "$tree" "$obj" "$fragment"
 rm -f "$fragment"
 
 log "building the $kernel kernel in $obj"

@@ -60,6 +60,52 @@ kl_configure() {
 	done
 }
 
+# Configure objects $2 of tree $1 with fragment $3 (kl_configure) unless
+# that fragment configured them last; dies if an option does not take.
+kl_configure_once() {
+	local missing
+	if [ -e "$2/.config" ] && cmp -s "$3" "$2/.kl-config-fragment"; then
+		return
+	fi
+	log "configuring $2"
+	missing=$(kl_configure "$1" "$2" "$3") || die "configuring $2 failed"
+	[ -z "$missing" ] || die "config options did not take (missing dependencies?): $missing"
+	cp "$3" "$2/.kl-config-fragment"
+}
+
+# What the series wrote in assembled tree $1 on base $2: every line of a
+# file it adds (path:*), the lines it adds to a file of the base
+# (path:line).
+kl_series_lines() {
+	local f
+	while read -r f; do
+		if [ -f "$2/$f" ]; then
+			{ diff -U0 "$2/$f" "$1/$f" || [ $? -eq 1 ]; } | awk -v f="$f" '/^@@ / {
+				split($3, r, ","); start = substr(r[1], 2)
+				n = (r[2] == "") ? 1 : r[2]
+				for (i = 0; i < n; i++) print f ":" start + i
+			}'
+		else
+			echo "$f:*"
+		fi
+	done <"$1/.kl-manifest"
+}
+
+# The rustc, clippy or rustdoc diagnostics in log $2 that point at a line
+# listed in $1 (kl_series_lines), as path:line: message; paths in the log
+# are under tree $3.
+kl_rust_warnings() {
+	awk -v tree="$3/" '
+		NR == FNR { ours[$0] = 1; next }
+		/^(warning|error)(\[|:)/ && !/warnings? emitted/ { msg = $0; next }
+		msg != "" && /^ *--> / {
+			split($2, at, ":"); path = at[1]; sub(tree, "", path)
+			if ((path ":*") in ours || (path ":" at[2]) in ours)
+				print path ":" at[2] ": " msg
+			msg = ""
+		}' "$1" "$2"
+}
+
 # Hold the lock of the export repository, which every clone on this machine
 # shares, until the calling script exits. A caller that already holds it
 # (`flock WORK/export.lock in-chroot.sh ...` on the host) passes its

@@ -27,31 +27,12 @@ fi
 # warnings of their own; count those in the project's files only.
 log=$obj/clippy.log
 kmake CLIPPY=1 bzImage modules >"$log" 2>&1
-# What the series wrote: every line of a file it adds (path:*), the lines
-# it adds to a file of the base (path:line). Only warnings there count.
+# Only warnings on what the series wrote count.
 base=$("$KL_TOOLS/build/base-kernel.sh")
 added=$(mktemp)
 trap 'rm -f "$added"' EXIT
-while read -r f; do
-	if [ -f "$base/$f" ]; then
-		diff -U0 "$base/$f" "$tree/$f" | awk -v f="$f" '/^@@ / {
-			split($3, r, ","); start = substr(r[1], 2)
-			n = (r[2] == "") ? 1 : r[2]
-			for (i = 0; i < n; i++) print f ":" start + i
-		}'
-	else
-		echo "$f:*"
-	fi
-done <"$tree/.kl-manifest" >"$added"
-ours=$(awk -v tree="$tree/" '
-	NR == FNR { ours[$0] = 1; next }
-	/^(warning|error)(\[|:)/ && !/warnings? emitted/ { msg = $0; next }
-	msg != "" && /^ *--> / {
-		split($2, at, ":"); path = at[1]; sub(tree, "", path)
-		if ((path ":*") in ours || (path ":" at[2]) in ours)
-			print path ":" at[2] ": " msg
-		msg = ""
-	}' "$added" "$log")
+kl_series_lines "$tree" "$base" >"$added"
+ours=$(kl_rust_warnings "$added" "$log" "$tree")
 if [ -z "$ours" ]; then
 	result clippy ok
 else
