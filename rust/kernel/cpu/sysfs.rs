@@ -126,7 +126,7 @@ impl<const ID: u64, O: AttributeOperations<ID>> Attribute<ID, O> {
 /// `Option<&RawAttribute>` has the layout of a nullable pointer, and a
 /// `RawAttribute` is a `device_attribute`, which starts with its `struct
 /// attribute`. Only `&'static` attributes can be listed, so the group can
-/// never point to one that is gone. Declare one with [`cpu_root_group!`].
+/// never point to one that is gone. Declare one with [`cpu_root_group!`](crate::cpu_root_group).
 ///
 /// # Invariants
 ///

@@ -59,9 +59,9 @@ impl Leaf {
 pub struct Feature(u16);
 
 impl Feature {
-    /// Key Locker (CPUID.(7,0):ECX[23]).
+    /// Key Locker (`CPUID.(7,0):ECX[23]`).
     pub const KEYLOCKER: Self = Self(bindings::X86_FEATURE_KEYLOCKER as u16);
-    /// A hypervisor is present (CPUID.1:ECX[31]).
+    /// A hypervisor is present (`CPUID.1:ECX[31]`).
     pub const HYPERVISOR: Self = Self(bindings::X86_FEATURE_HYPERVISOR as u16);
 
     /// Returns whether the boot CPU has this feature after the kernel's own

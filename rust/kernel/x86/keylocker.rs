@@ -11,14 +11,14 @@
 //!
 //! This module is the part of Key Locker that modules (the AES-KL
 //! skciphers) may use: making handles, the AES instructions, what a CPU
-//! [`Enumeration`]s, and a read-only view of the system's Key Locker
-//! [`State`]. Loading the IWKey, CR4.KL, the backup MSRs and publishing the
+//! enumerates ([`Enumeration`]), and a read-only view of the system's Key
+//! Locker [`State`]. Loading the IWKey, CR4.KL, the backup MSRs and publishing the
 //! state are in [`iwkey`], which only built-in code can link against.
 //!
-//! Every instruction runs inside a [`KernelFpu`] section. Data moves between
-//! memory and xmm registers inside the `asm!` blocks only, because the kernel
-//! is built without SSE; every xmm register that held key material or data
-//! is cleared before the block ends.
+//! Every instruction runs inside a [`KernelFpu`](crate::x86::fpu::KernelFpu)
+//! section. Data moves between memory and xmm registers inside the `asm!`
+//! blocks only, because the kernel is built without SSE; every xmm register
+//! that held key material or data is cleared before the block ends.
 //!
 //! C header: [`arch/x86/include/asm/keylocker.h`](srctree/arch/x86/include/asm/keylocker.h)
 //!
@@ -93,9 +93,9 @@ pub enum State {
 /// them comes online.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Features {
-    /// The wide (eight-block) instructions (CPUID.19H:EBX[2]).
+    /// The wide (eight-block) instructions (`CPUID.19H:EBX[2]`).
     pub wide: bool,
-    /// The CPL0-only handle restriction (CPUID.19H:EAX[0]).
+    /// The CPL0-only handle restriction (`CPUID.19H:EAX[0]`).
     pub cpl0_only: bool,
 }
 
@@ -218,7 +218,7 @@ impl State {
 /// # Invariants
 ///
 /// Every CPU that runs while the generation it was made for is active
-/// enumerates CPUID.19H:EBX[2] (AESKLE wide). Users check that the
+/// enumerates `CPUID.19H:EBX[2]` (AESKLE wide). Users check that the
 /// generation is still active inside the FPU section that runs the wide
 /// instructions, as they must anyway to see a lost key.
 #[derive(Copy, Clone, Debug)]

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What one CPU enumerates for Key Locker: CPUID.(7,0):ECX[23] and leaf 0x19.
+//! What one CPU enumerates for Key Locker: `CPUID.(7,0):ECX[23]` and leaf 0x19.
 
 use super::{
     Features,
@@ -25,16 +25,16 @@ const ECX_RANDOM: u32 = 1 << 1;
 /// `false` on a CPU without Key Locker.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Enumeration {
-    /// Key Locker itself (CPUID.(7,0):ECX[23], with leaf 0x19 present).
+    /// Key Locker itself (`CPUID.(7,0):ECX[23]`, with leaf 0x19 present).
     pub keylocker: bool,
-    /// The AES Key Locker instructions are enabled (CPUID.19H:EBX[0],
+    /// The AES Key Locker instructions are enabled (`CPUID.19H:EBX[0]`,
     /// AESKLE): CR4.KL is set on this CPU and firmware did not disable them.
     pub aeskle: bool,
-    /// The IWKey backup MSRs exist (CPUID.19H:EBX[4]).
+    /// The IWKey backup MSRs exist (`CPUID.19H:EBX[4]`).
     pub backup: bool,
-    /// LOADIWKEY accepts NoBackup (CPUID.19H:ECX[0]).
+    /// LOADIWKEY accepts NoBackup (`CPUID.19H:ECX[0]`).
     pub nobackup: bool,
-    /// LOADIWKEY accepts KeySource=1, hardware randomisation (CPUID.19H:ECX[1]).
+    /// LOADIWKEY accepts KeySource=1, hardware randomisation (`CPUID.19H:ECX[1]`).
     pub random: bool,
     /// The optional features AES-KL users may rely on.
     pub features: Features,
@@ -103,7 +103,7 @@ impl Enumeration {
             && (!features.cpl0_only || self.features.cpl0_only)
     }
 
-    /// The handle restrictions the CPU supports (CPUID.19H:EAX[2:0]).
+    /// The handle restrictions the CPU supports (`CPUID.19H:EAX[2:0]`).
     pub fn restrictions(&self) -> Restrictions {
         self.restrictions
     }

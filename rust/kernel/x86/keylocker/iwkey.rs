@@ -352,7 +352,7 @@ impl<T: Starting> cpuhp::Callbacks for Checked<T> {
 /// At most one `Control` exists at a time: it holds the registration of
 /// the Key Locker STARTING hotplug state, which has one slot. While it
 /// exists, every CPU that comes online runs `T::starting` and then the
-/// check of [`Checked`] before it runs anything else.
+/// check of `Checked` before it runs anything else.
 pub struct Control<T: Starting> {
     _hotplug: cpuhp::Registration<Checked<T>>,
 }
