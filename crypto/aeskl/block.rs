@@ -3,14 +3,12 @@
 //! AES-ECB, AES-CBC and AES-CTR.
 //!
 //! The three share a context: one handle (AES-128/256) or, for AES-192,
-//! the AES library's key. Data is processed in place in each walk chunk;
-//! eight blocks at a time where the mode allows it (ECB both ways, CBC
-//! decryption, CTR keystream), one at a time for CBC encryption, which is
-//! sequential. ECB and CBC run the instructions on the chunk itself (CBC
-//! decryption copies aside the ciphertext it still needs, which is not
-//! secret); CTR makes its keystream in scratch blocks that are wiped
-//! afterwards. In a request that fails (`ENOKEY`), the blocks before the
-//! failing instruction are done and the rest are as they were.
+//! the AES library's key. Each walk step is one call into the mode loops of
+//! [`Modes`](kernel::x86::keylocker::Modes), in place, eight blocks per
+//! instruction where the mode allows it (ECB, CBC decryption, CTR; CBC encryption is
+//! sequential). The partial block that may end a CTR request is XORed with
+//! one keystream block made in a scratch block, wiped afterwards. A request
+//! that fails (`ENOKEY`) has its destination zeroed by the skcipher layer.
 
 use kernel::{
     crypto::{
@@ -25,18 +23,16 @@ use kernel::{
     },
     prelude::*,
     x86::keylocker::{
-        blocks_mut,
         Block,
-        Blocks8, //
+        BlockIo, //
     },
 };
 
 use crate::key::{
-    for_each_8_then_1,
     with_handle,
     with_scratch,
-    xor,
     Cipher,
+    Direction,
     KlKey,
     TfmKey, //
 };
@@ -54,16 +50,10 @@ fn setkey(ctx: Pin<&mut BlockCtx>, key: &[u8]) -> Result {
     }
 }
 
-/// Whether a request encrypts or decrypts.
-#[derive(Copy, Clone, PartialEq, Eq)]
-pub(crate) enum Direction {
-    Encrypt,
-    Decrypt,
-}
-
-/// The number of bytes at the end of `data` that are not a whole block.
-fn partial(data: &[u8]) -> usize {
-    data.len() % AES_BLOCK_SIZE
+/// The number of bytes at the end of `len` bytes that are not a whole
+/// block.
+fn partial_len(len: usize) -> usize {
+    len % AES_BLOCK_SIZE
 }
 
 fn iv_block(iv: &mut [u8]) -> Result<&mut Block> {
@@ -73,33 +63,20 @@ fn iv_block(iv: &mut [u8]) -> Result<&mut Block> {
 /// AES-ECB.
 pub(crate) struct Ecb;
 
-/// ECB in place: each run of eight blocks is one instruction.
-fn ecb_kl(c: &Cipher<'_>, data: &mut [u8], dir: Direction) -> Result {
-    match dir {
-        Direction::Encrypt => for_each_8_then_1(
-            blocks_mut(data),
-            &mut (),
-            |(), x| c.encrypt8(x),
-            |(), b| c.encrypt(b),
-        ),
-        Direction::Decrypt => for_each_8_then_1(
-            blocks_mut(data),
-            &mut (),
-            |(), x| c.decrypt8(x),
-            |(), b| c.decrypt(b),
-        ),
-    }
+/// Splits a walk step's data into its whole blocks and the number of
+/// bytes after them.
+fn whole(data: &mut [u8]) -> (&mut [u8], usize) {
+    let left = partial_len(data.len());
+    let whole = data.len() - left;
+    (&mut data[..whole], left)
 }
 
 /// ECB over the request's whole blocks.
 fn ecb(ctx: &BlockCtx, req: &mut Request, dir: Direction) -> Result {
     req.walk(|chunk: &mut Chunk<'_>| {
-        let data = chunk.data();
-        let left = partial(data);
-        let whole = data.len() - left;
-        let data = &mut data[..whole];
+        let (data, left) = whole(chunk.data());
         match (ctx, dir) {
-            (TfmKey::Kl(kl), _) => with_handle(kl, |c| ecb_kl(c, data, dir))?,
+            (TfmKey::Kl(kl), _) => with_handle(kl, |c| c.ecb(BlockIo::in_place(data), dir))?,
             (TfmKey::Lib(lib), Direction::Encrypt) => lib.ecb_encrypt(data)?,
             (TfmKey::Lib(lib), Direction::Decrypt) => lib.ecb_decrypt(data)?,
             (TfmKey::Empty, _) => return Err(ENOKEY),
@@ -138,63 +115,14 @@ impl skcipher::Algorithm for Ecb {
 /// AES-CBC.
 pub(crate) struct Cbc;
 
-/// CBC encryption is sequential: one instruction per block. `iv` becomes
-/// the last ciphertext block.
-fn cbc_encrypt_kl(c: &Cipher<'_>, data: &mut [u8], iv: &mut Block) -> Result {
-    for b in blocks_mut(data) {
-        xor(b, iv);
-        if let Err(e) = c.encrypt(b) {
-            // The block is unchanged by the failure: give back the input.
-            xor(b, iv);
-            return Err(e);
-        }
-        *iv = *b;
-    }
-    Ok(())
-}
-
-/// CBC decryption, eight blocks per instruction. `iv` becomes the last
-/// ciphertext block. Only ciphertext is copied aside, so nothing needs
-/// wiping.
-fn cbc_decrypt_kl(c: &Cipher<'_>, data: &mut [u8], iv: &mut Block) -> Result {
-    for_each_8_then_1(
-        blocks_mut(data),
-        iv,
-        |iv, run| {
-            let ct = *run;
-            c.decrypt8(run)?;
-            xor(&mut run[0], iv);
-            for j in 1..8 {
-                xor(&mut run[j], &ct[j - 1]);
-            }
-            *iv = ct[7];
-            Ok(())
-        },
-        |iv, b| {
-            let ct = *b;
-            c.decrypt(b)?;
-            xor(b, iv);
-            *iv = ct;
-            Ok(())
-        },
-    )
-}
-
 /// CBC over the request's whole blocks.
 fn cbc(ctx: &BlockCtx, req: &mut Request, dir: Direction) -> Result {
     req.walk(|chunk: &mut Chunk<'_>| {
         let (data, iv) = chunk.data_and_iv();
         let iv = iv_block(iv)?;
-        let left = partial(data);
-        let whole = data.len() - left;
-        let data = &mut data[..whole];
+        let (data, left) = whole(data);
         match (ctx, dir) {
-            (TfmKey::Kl(kl), Direction::Encrypt) => {
-                with_handle(kl, |c| cbc_encrypt_kl(c, data, iv))?
-            }
-            (TfmKey::Kl(kl), Direction::Decrypt) => {
-                with_handle(kl, |c| cbc_decrypt_kl(c, data, iv))?
-            }
+            (TfmKey::Kl(kl), _) => with_handle(kl, |c| c.cbc(BlockIo::in_place(data), dir, iv))?,
             (TfmKey::Lib(lib), Direction::Encrypt) => lib.cbc_encrypt(data, iv)?,
             (TfmKey::Lib(lib), Direction::Decrypt) => lib.cbc_decrypt(data, iv)?,
             (TfmKey::Empty, _) => return Err(ENOKEY),
@@ -234,51 +162,24 @@ impl skcipher::Algorithm for Cbc {
 /// AES-CTR with a 128-bit big-endian counter.
 pub(crate) struct Ctr;
 
-/// Returns counter block `ctr` as bytes.
-fn counter(ctr: u128) -> Block {
-    ctr.to_be_bytes()
-}
-
 /// XORs the keystream into `data`, starting at counter `iv`, and leaves
 /// `iv` at the counter after the last (partial or whole) block used. The
-/// keystream is made in scratch blocks, wiped afterwards.
+/// keystream of a partial last block is made in a scratch block, wiped
+/// afterwards.
 fn ctr_kl(c: &Cipher<'_>, data: &mut [u8], iv: &mut Block) -> Result {
-    let whole = data.len() - partial(data);
-    let (res, ctr) = with_scratch(|ks: &mut Blocks8| {
-        let mut state = (u128::from_be_bytes(*iv), ks);
-        let mut res = for_each_8_then_1(
-            blocks_mut(data),
-            &mut state,
-            |(ctr, ks), run| {
-                **ks = core::array::from_fn(|j| counter(ctr.wrapping_add(j as u128)));
-                c.encrypt8(ks)?;
-                run.iter_mut().zip(ks.iter()).for_each(|(b, k)| xor(b, k));
-                *ctr = ctr.wrapping_add(8);
-                Ok(())
-            },
-            |(ctr, ks), b| {
-                ks[0] = counter(*ctr);
-                c.encrypt(&mut ks[0])?;
-                xor(b, &ks[0]);
-                *ctr = ctr.wrapping_add(1);
-                Ok(())
-            },
-        );
-        let (ctr, ks) = &mut state;
-        if res.is_ok() && whole < data.len() {
-            ks[0] = counter(*ctr);
-            res = c.encrypt(&mut ks[0]);
-            if res.is_ok() {
-                for (x, k) in data[whole..].iter_mut().zip(&ks[0]) {
-                    *x ^= k;
-                }
-                *ctr = ctr.wrapping_add(1);
-            }
-        }
-        (res, state.0)
-    });
-    *iv = counter(ctr);
-    res
+    let whole = data.len() - partial_len(data.len());
+    let (blocks, tail) = data.split_at_mut(whole);
+    c.ctr(BlockIo::in_place(blocks), iv)?;
+    if tail.is_empty() {
+        return Ok(());
+    }
+    with_scratch(|ks: &mut [Block; 1]| {
+        ks[0] = *iv;
+        c.encrypt(&mut ks[0])?;
+        tail.iter_mut().zip(&ks[0]).for_each(|(x, k)| *x ^= k);
+        *iv = u128::from_be_bytes(*iv).wrapping_add(1).to_be_bytes();
+        Ok(())
+    })
 }
 
 /// CTR over the whole request; it is its own inverse, so both directions
@@ -289,7 +190,7 @@ fn ctr(ctx: &BlockCtx, req: &mut Request) -> Result {
         let is_last = chunk.is_last();
         let (data, iv) = chunk.data_and_iv();
         let iv = iv_block(iv)?;
-        let left = if is_last { 0 } else { partial(data) };
+        let left = if is_last { 0 } else { partial_len(data.len()) };
         let len = data.len() - left;
         let data = &mut data[..len];
         match ctx {
@@ -327,5 +228,30 @@ impl skcipher::Algorithm for Ctr {
 
     fn decrypt(ctx: &BlockCtx, req: &mut Request) -> Result {
         ctr(ctx, req)
+    }
+}
+
+#[kunit_tests(aeskl_block)]
+mod tests {
+    use super::*;
+
+    /// When the low 64 bits of the counter wrap inside a request, the
+    /// carry reaches the high half, as in the AES library: the keystream
+    /// and the counter left behind both match it.
+    #[test]
+    fn ctr_carries_into_the_high_half() {
+        let key = [0x2b; 16];
+        let kl = KlKey::encode(&key).expect("Key Locker active while aeskl is loaded");
+        let mut lib = aes::Key::new();
+        lib.prepare(&key).expect("an AES-128 key");
+        let iv = (u128::from(7u64) << 64 | u128::from(u64::MAX - 2)).to_be_bytes();
+        let src = [0x5a; 20 * AES_BLOCK_SIZE + 5];
+        let (mut kl_out, mut lib_out) = (src, src);
+        let (mut kl_iv, mut lib_iv) = (iv, iv);
+        assert!(with_handle(&kl, |c| ctr_kl(c, &mut kl_out, &mut kl_iv)).is_ok());
+        assert!(lib.ctr(&mut lib_out, &mut lib_iv).is_ok());
+        assert!(kl_out == lib_out);
+        assert_eq!(kl_iv, lib_iv);
+        assert_eq!(u128::from_be_bytes(kl_iv), u128::from_be_bytes(iv) + 21);
     }
 }

@@ -28,11 +28,12 @@ use kernel::{
         keylocker::{
             self,
             Block,
-            Blocks8,
+            BlockIo,
             Handle as _,
             Handle128,
             Handle256,
             HandleRejected,
+            Modes as _,
             State,
             Wide, //
         },
@@ -152,6 +153,13 @@ fn rejected(_: HandleRejected) -> Error {
     ENOKEY
 }
 
+/// Whether a request encrypts or decrypts.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Encrypt,
+    Decrypt,
+}
+
 impl Cipher<'_> {
     /// Encrypts one block in place; on failure the block is unchanged.
     pub(crate) fn encrypt(&self, block: &mut Block) -> Result {
@@ -163,20 +171,39 @@ impl Cipher<'_> {
         with_kl_handle!(self.handle, |h| h.decrypt(self.fpu, block)).map_err(rejected)
     }
 
-    /// Encrypts eight blocks in place.
-    pub(crate) fn encrypt8(&self, blocks: &mut Blocks8) -> Result {
-        let Some(wide) = self.wide else {
-            return blocks.iter_mut().try_for_each(|b| self.encrypt(b));
-        };
-        with_kl_handle!(self.handle, |h| h.encrypt8(self.fpu, wide, blocks)).map_err(rejected)
+    /// ECB over `io`.
+    pub(crate) fn ecb(&self, io: BlockIo<'_>, dir: Direction) -> Result {
+        let (fpu, wide) = (self.fpu, self.wide);
+        with_kl_handle!(self.handle, |h| match dir {
+            Direction::Encrypt => h.ecb_encrypt(fpu, wide, io),
+            Direction::Decrypt => h.ecb_decrypt(fpu, wide, io),
+        })
+        .map_err(rejected)
     }
 
-    /// Decrypts eight blocks in place.
-    pub(crate) fn decrypt8(&self, blocks: &mut Blocks8) -> Result {
-        let Some(wide) = self.wide else {
-            return blocks.iter_mut().try_for_each(|b| self.decrypt(b));
-        };
-        with_kl_handle!(self.handle, |h| h.decrypt8(self.fpu, wide, blocks)).map_err(rejected)
+    /// CBC over `io`; `iv` becomes the last ciphertext block.
+    pub(crate) fn cbc(&self, io: BlockIo<'_>, dir: Direction, iv: &mut Block) -> Result {
+        let (fpu, wide) = (self.fpu, self.wide);
+        with_kl_handle!(self.handle, |h| match dir {
+            Direction::Encrypt => h.cbc_encrypt(fpu, io, iv),
+            Direction::Decrypt => h.cbc_decrypt(fpu, wide, io, iv),
+        })
+        .map_err(rejected)
+    }
+
+    /// CTR over `io`, from the big-endian counter `ctr`, which advances.
+    pub(crate) fn ctr(&self, io: BlockIo<'_>, ctr: &mut Block) -> Result {
+        with_kl_handle!(self.handle, |h| h.ctr(self.fpu, self.wide, io, ctr)).map_err(rejected)
+    }
+
+    /// XTS over `io` from `tweak`, which advances.
+    pub(crate) fn xts(&self, io: BlockIo<'_>, dir: Direction, tweak: &mut Block) -> Result {
+        let (fpu, wide) = (self.fpu, self.wide);
+        with_kl_handle!(self.handle, |h| match dir {
+            Direction::Encrypt => h.xts_encrypt(fpu, wide, io, tweak),
+            Direction::Decrypt => h.xts_decrypt(fpu, wide, io, tweak),
+        })
+        .map_err(rejected)
     }
 }
 
@@ -227,44 +254,6 @@ pub(crate) fn with_scratch<const N: usize, R>(f: impl FnOnce(&mut [Block; N]) ->
     let r = f(&mut scratch);
     wipe(scratch.as_flattened_mut());
     r
-}
-
-/// Runs `eight` on each run of eight blocks of `blocks` and then `one` on
-/// each block left, in order, stopping at the first error; both get
-/// `state` (an XTS tweak, say) too.
-pub(crate) fn for_each_8_then_1<S>(
-    blocks: &mut [Block],
-    state: &mut S,
-    mut eight: impl FnMut(&mut S, &mut Blocks8) -> Result,
-    mut one: impl FnMut(&mut S, &mut Block) -> Result,
-) -> Result {
-    let mut runs = blocks.chunks_exact_mut(8);
-    for run in &mut runs {
-        eight(state, run.try_into().map_err(|_| EINVAL)?)?;
-    }
-    runs.into_remainder()
-        .iter_mut()
-        .try_for_each(|b| one(state, b))
-}
-
-/// Reads block `i` of `data`.
-pub(crate) fn load(data: &[u8], i: usize) -> Block {
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&data[i * 16..][..16]);
-    b
-}
-
-/// Writes `block` as block `i` of `data`.
-pub(crate) fn store(data: &mut [u8], i: usize, block: &Block) {
-    data[i * 16..][..16].copy_from_slice(block);
-}
-
-/// XORs `b` into `a`.
-///
-/// As one 128-bit value, which the compiler does in two 64-bit operations:
-/// kernel Rust has no vector registers, and a byte loop costs sixteen.
-pub(crate) fn xor(a: &mut Block, b: &Block) {
-    *a = (u128::from_ne_bytes(*a) ^ u128::from_ne_bytes(*b)).to_ne_bytes();
 }
 
 #[kunit_tests(aeskl_key)]

@@ -13,8 +13,9 @@
 //! the scatterlists, in one more FPU section, as the C AES library glue
 //! does.
 //!
-//! The tweak sequence is computed in general-purpose registers: multiplying
-//! by x in GF(2^128) is a shift and a conditional XOR.
+//! The blocks of each walk step go through one XTS loop of
+//! [`Modes`](kernel::x86::keylocker::Modes), which keeps the tweak
+//! sequence in xmm registers.
 
 use kernel::{
     crypto::{
@@ -30,25 +31,18 @@ use kernel::{
     },
     prelude::*,
     x86::keylocker::{
-        blocks_mut,
         Block,
-        Blocks8, //
+        BlockIo, //
     },
 };
 
-use crate::{
-    block::Direction,
-    key::{
-        for_each_8_then_1,
-        load,
-        store,
-        with_handles,
-        with_scratch,
-        xor,
-        Cipher,
-        KlKey,
-        TfmKey, //
-    },
+use crate::key::{
+    with_handles,
+    with_scratch,
+    Cipher,
+    Direction,
+    KlKey,
+    TfmKey, //
 };
 
 /// The handles for the data and tweak keys of an XTS tfm.
@@ -65,63 +59,44 @@ fn next_tweak(t: u128) -> u128 {
     (t << 1) ^ if t >> 127 != 0 { 0x87 } else { 0 }
 }
 
-/// A running tweak: the encrypted IV, advanced once per block.
-struct Tweak(u128);
+/// A running tweak: the encrypted IV, advanced once per block, as the
+/// little-endian bytes the XTS loops take.
+struct Tweak(Block);
 
 impl Tweak {
     fn first(c: &Cipher<'_>, iv: &Block) -> Result<Self> {
         let mut t = *iv;
         c.encrypt(&mut t)?;
-        Ok(Self(u128::from_le_bytes(t)))
+        Ok(Self(t))
     }
 
     /// Returns the current tweak and advances to the next one.
     fn take(&mut self) -> Block {
-        let t = self.0.to_le_bytes();
-        self.0 = next_tweak(self.0);
+        let t = self.0;
+        self.0 = next_tweak(u128::from_le_bytes(t)).to_le_bytes();
         t
     }
 }
 
-/// En/decrypts the whole blocks of `data` in place with the data key,
-/// eight per instruction where possible, advancing `tweak`. If an
-/// instruction fails, its blocks are left as they were.
-fn xts_blocks(c: &Cipher<'_>, data: &mut [u8], tweak: &mut Tweak, dir: Direction) -> Result {
-    for_each_8_then_1(
-        blocks_mut(data),
-        tweak,
-        |tweak, x| {
-            let t: Blocks8 = core::array::from_fn(|_| tweak.take());
-            x.iter_mut().zip(&t).for_each(|(b, t)| xor(b, t));
-            let res = match dir {
-                Direction::Encrypt => c.encrypt8(x),
-                Direction::Decrypt => c.decrypt8(x),
-            };
-            // Also after a failure, which leaves the blocks unchanged: the
-            // second XOR then gives them back as they were.
-            x.iter_mut().zip(&t).for_each(|(b, t)| xor(b, t));
-            res
-        },
-        |tweak, b| xts_one(c, b, &tweak.take(), dir),
-    )
+/// XORs `b` into `a`.
+fn xor(a: &mut Block, b: &Block) {
+    *a = (u128::from_ne_bytes(*a) ^ u128::from_ne_bytes(*b)).to_ne_bytes();
 }
 
 /// En/decrypts one block with tweak `t`.
 fn xts_one(c: &Cipher<'_>, b: &mut Block, t: &Block, dir: Direction) -> Result {
     xor(b, t);
-    let res = match dir {
-        Direction::Encrypt => c.encrypt(b),
-        Direction::Decrypt => c.decrypt(b),
-    };
-    // As in `xts_blocks`: a block that failed is given back unchanged.
+    match dir {
+        Direction::Encrypt => c.encrypt(b)?,
+        Direction::Decrypt => c.decrypt(b)?,
+    }
     xor(b, t);
-    res
+    Ok(())
 }
 
-/// Ciphertext stealing over the last full block and the `tail` bytes after
+/// Ciphertext stealing over the last full block and the partial one after
 /// it, both in `buf` (IEEE 1619, section 5.3.2 and 5.4.2).
 fn xts_steal(c: &Cipher<'_>, buf: &mut [u8], tweak: &mut Tweak, dir: Direction) -> Result {
-    let tail = buf.len() - AES_BLOCK_SIZE;
     let t1 = tweak.take();
     let t2 = tweak.take();
     // Decryption undoes the last step first, so it uses the tweaks in the
@@ -130,20 +105,15 @@ fn xts_steal(c: &Cipher<'_>, buf: &mut [u8], tweak: &mut Tweak, dir: Direction) 
         Direction::Encrypt => (t1, t2),
         Direction::Decrypt => (t2, t1),
     };
-    with_scratch(|x: &mut [Block; 1]| {
-        x[0] = load(buf, 0);
-        xts_one(c, &mut x[0], &first, dir)?;
-        // The partial block takes the head of the result; the result's
-        // tail completes the partial block, which becomes the full one.
-        let (head, partial) = buf.split_at_mut(AES_BLOCK_SIZE);
-        head.copy_from_slice(&x[0]);
-        head[..tail].copy_from_slice(partial);
-        partial.copy_from_slice(&x[0][..tail]);
-        x[0] = load(buf, 0);
-        xts_one(c, &mut x[0], &second, dir)?;
-        store(buf, 0, &x[0]);
-        Ok(())
-    })
+    let (head, partial) = buf.split_at_mut(AES_BLOCK_SIZE);
+    let head: &mut Block = head.try_into().map_err(|_| EINVAL)?;
+    xts_one(c, head, &first, dir)?;
+    // The partial block takes the head of the result; the result's tail
+    // completes the partial block, which becomes the full one.
+    for (h, p) in head.iter_mut().zip(partial.iter_mut()) {
+        core::mem::swap(h, p);
+    }
+    xts_one(c, head, &second, dir)
 }
 
 /// Runs `f` with the data key and the running tweak in one FPU section,
@@ -197,7 +167,7 @@ fn crypt_kl(keys: &KlKeys, req: &mut Request, iv: &Block, main: usize, dir: Dire
             if tail {
                 xts_steal(c, data, t, dir)
             } else {
-                xts_blocks(c, data, t, dir)
+                c.xts(BlockIo::in_place(data), dir, &mut t.0)
             }
         })
     })

@@ -56,6 +56,7 @@ impl KernelFpu {
     /// Returns `None` where it may not (for instance in an interrupt that
     /// arrived while another kernel FPU section was open); callers then take
     /// a non-SIMD path or defer the work.
+    #[inline]
     pub fn begin() -> Option<Self> {
         // SAFETY: `irq_fpu_usable` only inspects the current context.
         if !unsafe { bindings::irq_fpu_usable() } {
@@ -75,6 +76,7 @@ impl KernelFpu {
 }
 
 impl Drop for KernelFpu {
+    #[inline]
     fn drop(&mut self) {
         crate::warn_on!(irqs_disabled() != self.irqs_disabled);
         // SAFETY: By the type invariant a section is open on this CPU (the
@@ -84,6 +86,7 @@ impl Drop for KernelFpu {
     }
 }
 
+#[inline]
 fn irqs_disabled() -> bool {
     // SAFETY: Reads the current CPU's interrupt flag, nothing else.
     unsafe { bindings::irqs_disabled() }

@@ -10,7 +10,8 @@
 //! machine, after a reboot, or after the IWKey is lost.
 //!
 //! This module is the part of Key Locker that modules (the AES-KL
-//! skciphers) may use: making handles, the AES instructions, what a CPU
+//! skciphers) may use: making handles, the AES instructions and the
+//! block-cipher modes built on them ([`Modes`]), what a CPU
 //! enumerates ([`Enumeration`]), and a read-only view of the system's Key
 //! Locker [`State`]. Loading the IWKey, CR4.KL, the backup MSRs and publishing the
 //! state are in [`iwkey`], which only built-in code can link against.
@@ -30,11 +31,11 @@ mod aes;
 mod enumeration;
 mod handle;
 pub mod iwkey;
+mod modes;
 
 pub use aes::{
-    blocks_mut,
     Block,
-    Blocks8, //
+    BlockIo, //
 };
 pub use enumeration::Enumeration;
 pub use handle::{
@@ -42,6 +43,10 @@ pub use handle::{
     Handle128,
     Handle256,
     WrappingKeyInfo, //
+};
+pub use modes::{
+    Modes,
+    Ran, //
 };
 
 /// A Key Locker instruction found the handle illegal or not authentic.
@@ -131,11 +136,13 @@ pub struct Enabled {
 
 impl Enabled {
     /// The generation that was active when this proof was taken.
+    #[inline]
     pub fn generation(&self) -> Generation {
         self.generation
     }
 
     /// The proof for the wide instructions, if every CPU has them.
+    #[inline]
     pub fn wide(&self) -> Option<Wide> {
         // INVARIANT: By the type invariant, every CPU that runs while this
         // generation is active has the wide instructions.
@@ -167,6 +174,7 @@ impl Enabled {
 ///     State::Lost(g) => pr_info!("Key Locker key lost in generation {}\n", g.as_u64()),
 /// }
 /// ```
+#[inline]
 pub fn state() -> State {
     // SAFETY: `keylocker_state_read` reads an atomic word and has no
     // preconditions.

@@ -1,54 +1,124 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The AES instructions that take a handle: one block or eight at a time.
+//! Blocks, and the single-block AES instructions that take a handle.
 //!
-//! Each call loads its blocks into xmm registers, runs one instruction and
-//! stores the result only if the instruction succeeded (ZF=0): a rejected
-//! handle leaves the caller's buffer exactly as it was.
+//! Each call loads its block into xmm0, runs one instruction and stores the
+//! result only if the instruction succeeded (ZF=0): a rejected handle
+//! leaves the caller's block exactly as it was. The block-cipher modes over
+//! many blocks are in [`Modes`](super::Modes).
 
 use super::{
     handle::{Handle128, Handle256},
-    HandleRejected,
-    Wide, //
+    HandleRejected, //
 };
 use crate::x86::fpu::KernelFpu;
 use core::{
     arch::asm,
+    marker::PhantomData,
     mem::size_of, //
 };
 
 /// One AES block.
 pub type Block = [u8; 16];
 
-/// Eight AES blocks, the unit of the wide instructions.
-pub type Blocks8 = [Block; 8];
-
-/// Views the whole 16-byte blocks at the start of `data` as [`Block`]s, in
-/// place, so that the instructions can work on a caller's buffer without
-/// copies; a partial block at the end is left out.
+/// The whole blocks an operation reads and writes: in place, or from a
+/// source to a separate destination.
+///
+/// The mode loops ([`Modes`](super::Modes)) read each block of the source
+/// and write the result straight to the destination, so an out-of-place
+/// request costs no copy of its data.
+///
+/// # Invariants
+///
+/// For `'a`, `src` is valid for reads and `dst` for writes of `len` blocks,
+/// and the two are either the same address (in place) or do not overlap.
 ///
 /// # Examples
 ///
 /// ```
-/// use kernel::x86::keylocker::blocks_mut;
+/// use kernel::x86::keylocker::BlockIo;
 ///
 /// let mut data = [0u8; 40];
-/// let blocks = blocks_mut(&mut data);
-/// assert_eq!(blocks.len(), 2);
-/// blocks[1][0] = 7;
-/// assert_eq!(data[16], 7);
+/// assert_eq!(BlockIo::in_place(&mut data).len(), 2);
+/// let (src, mut dst) = ([1u8; 64], [0u8; 48]);
+/// let (head, tail) = BlockIo::separate(&src, &mut dst).split_at(1);
+/// assert_eq!((head.len(), tail.len()), (1, 2));
 /// ```
-pub fn blocks_mut(data: &mut [u8]) -> &mut [Block] {
-    let n = data.len() / size_of::<Block>();
-    // SAFETY: `Block` is `[u8; 16]`, with the alignment of `u8`, so the
-    // first `n * 16` bytes of `data` are `n` valid blocks; the result
-    // borrows `data` mutably for its lifetime.
-    unsafe { core::slice::from_raw_parts_mut(data.as_mut_ptr().cast::<Block>(), n) }
+pub struct BlockIo<'a> {
+    src: *const Block,
+    dst: *mut Block,
+    len: usize,
+    _data: PhantomData<(&'a [Block], &'a mut [Block])>,
+}
+
+impl<'a> BlockIo<'a> {
+    /// The whole blocks at the start of `data`, transformed in place; a
+    /// partial block at the end is left out.
+    #[inline]
+    pub fn in_place(data: &'a mut [u8]) -> Self {
+        let dst = data.as_mut_ptr().cast::<Block>();
+        // INVARIANT: `data` is borrowed mutably for `'a` and holds `len`
+        // whole blocks (`Block` has the alignment of `u8`).
+        Self {
+            src: dst,
+            dst,
+            len: data.len() / size_of::<Block>(),
+            _data: PhantomData,
+        }
+    }
+
+    /// The whole blocks at the start of `src`, written to `dst`; as many as
+    /// both hold.
+    #[inline]
+    pub fn separate(src: &'a [u8], dst: &'a mut [u8]) -> Self {
+        // INVARIANT: Both are borrowed for `'a`, `dst` mutably, so they do
+        // not overlap; both hold `len` whole blocks.
+        Self {
+            src: src.as_ptr().cast(),
+            dst: dst.as_mut_ptr().cast(),
+            len: src.len().min(dst.len()) / size_of::<Block>(),
+            _data: PhantomData,
+        }
+    }
+
+    /// Returns the number of blocks.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Returns whether there are no blocks.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Splits into the first `mid` blocks (all, if there are fewer) and the
+    /// rest.
+    #[inline]
+    pub fn split_at(self, mid: usize) -> (Self, Self) {
+        let mid = mid.min(self.len);
+        let rest = Self {
+            src: self.src.wrapping_add(mid),
+            dst: self.dst.wrapping_add(mid),
+            len: self.len - mid,
+            _data: PhantomData,
+        };
+        // INVARIANT: The two parts are disjoint ranges of `self`'s blocks.
+        (Self { len: mid, ..self }, rest)
+    }
+
+    /// The source and destination addresses, for the `asm!` loops.
+    #[inline]
+    pub(super) fn ptrs(&self) -> (*const Block, *mut Block) {
+        (self.src, self.dst)
+    }
 }
 
 macro_rules! kl_block_op {
     ($(#[$doc:meta])* $name:ident, $insn:literal) => {
         $(#[$doc])*
+        #[inline]
         pub fn $name(&self, _fpu: &KernelFpu, block: &mut Block) -> Result<(), HandleRejected> {
             let zf: u8;
             // SAFETY:
@@ -83,65 +153,8 @@ macro_rules! kl_block_op {
     };
 }
 
-macro_rules! kl_wide_op {
-    ($(#[$doc:meta])* $name:ident, $insn:literal) => {
-        $(#[$doc])*
-        pub fn $name(
-            &self,
-            _fpu: &KernelFpu,
-            _wide: &Wide,
-            blocks: &mut Blocks8,
-        ) -> Result<(), HandleRejected> {
-            let zf: u8;
-            // SAFETY: As for the single-block operations, with xmm0-7 as the
-            // registers used and cleared, and `blocks` valid for 128 bytes.
-            // The wide instructions exist wherever the generation is still
-            // active (the `Wide` invariant), under the same caller check.
-            unsafe {
-                asm!(
-                    "movdqu 0({b}), %xmm0",
-                    "movdqu 16({b}), %xmm1",
-                    "movdqu 32({b}), %xmm2",
-                    "movdqu 48({b}), %xmm3",
-                    "movdqu 64({b}), %xmm4",
-                    "movdqu 80({b}), %xmm5",
-                    "movdqu 96({b}), %xmm6",
-                    "movdqu 112({b}), %xmm7",
-                    concat!($insn, " ({h})"),
-                    "setz {zf}",
-                    "jz 2f",
-                    "movdqu %xmm0, 0({b})",
-                    "movdqu %xmm1, 16({b})",
-                    "movdqu %xmm2, 32({b})",
-                    "movdqu %xmm3, 48({b})",
-                    "movdqu %xmm4, 64({b})",
-                    "movdqu %xmm5, 80({b})",
-                    "movdqu %xmm6, 96({b})",
-                    "movdqu %xmm7, 112({b})",
-                    "2:",
-                    "pxor %xmm0, %xmm0",
-                    "pxor %xmm1, %xmm1",
-                    "pxor %xmm2, %xmm2",
-                    "pxor %xmm3, %xmm3",
-                    "pxor %xmm4, %xmm4",
-                    "pxor %xmm5, %xmm5",
-                    "pxor %xmm6, %xmm6",
-                    "pxor %xmm7, %xmm7",
-                    b = in(reg) blocks.as_mut_ptr(),
-                    h = in(reg) self.bytes.as_ptr(),
-                    zf = out(reg_byte) zf,
-                    out("xmm0") _, out("xmm1") _, out("xmm2") _, out("xmm3") _,
-                    out("xmm4") _, out("xmm5") _, out("xmm6") _, out("xmm7") _,
-                    options(att_syntax, nostack),
-                );
-            }
-            if zf == 0 { Ok(()) } else { Err(HandleRejected) }
-        }
-    };
-}
-
 macro_rules! kl_handle_ops {
-    ($handle:ty, $enc:literal, $dec:literal, $encwide:literal, $decwide:literal) => {
+    ($handle:ty, $enc:literal, $dec:literal) => {
         impl $handle {
             kl_block_op!(
                 /// Encrypts `block` in place.
@@ -151,29 +164,9 @@ macro_rules! kl_handle_ops {
                 /// Decrypts `block` in place.
                 decrypt, $dec
             );
-            kl_wide_op!(
-                /// Encrypts eight blocks in place with one wide instruction.
-                encrypt8, $encwide
-            );
-            kl_wide_op!(
-                /// Decrypts eight blocks in place with one wide instruction.
-                decrypt8, $decwide
-            );
         }
     };
 }
 
-kl_handle_ops!(
-    Handle128,
-    "aesenc128kl",
-    "aesdec128kl",
-    "aesencwide128kl",
-    "aesdecwide128kl"
-);
-kl_handle_ops!(
-    Handle256,
-    "aesenc256kl",
-    "aesdec256kl",
-    "aesencwide256kl",
-    "aesdecwide256kl"
-);
+kl_handle_ops!(Handle128, "aesenc128kl", "aesdec128kl");
+kl_handle_ops!(Handle256, "aesenc256kl", "aesdec256kl");

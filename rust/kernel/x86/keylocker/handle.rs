@@ -79,6 +79,7 @@ impl private::Sealed for Handle128 {}
 impl private::Sealed for Handle256 {}
 
 impl Handle for Handle128 {
+    #[inline]
     fn generation(&self) -> Generation {
         self.generation
     }
@@ -89,6 +90,7 @@ impl Handle for Handle128 {
 }
 
 impl Handle for Handle256 {
+    #[inline]
     fn generation(&self) -> Generation {
         self.generation
     }
