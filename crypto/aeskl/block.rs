@@ -4,8 +4,9 @@
 //!
 //! The three share a context: one handle (AES-128/256) or, for AES-192,
 //! the AES library's key. Each walk step is one call into the mode loops of
-//! [`Modes`](kernel::x86::keylocker::Modes), in place, eight blocks per
-//! instruction where the mode allows it (ECB, CBC decryption, CTR; CBC encryption is
+//! [`Modes`](kernel::x86::keylocker::Modes), which read the source and
+//! write the destination directly, eight blocks per instruction where the
+//! mode allows it (ECB, CBC decryption, CTR; CBC encryption is
 //! sequential). The partial block that may end a CTR request is XORed with
 //! one keystream block made in a scratch block, wiped afterwards. A request
 //! that fails (`ENOKEY`) has its destination zeroed by the skcipher layer.
@@ -16,19 +17,18 @@ use kernel::{
         skcipher::{
             self,
             Chunk,
+            Data,
             Request,
             TfmFlags, //
         },
         AES_BLOCK_SIZE,
     },
     prelude::*,
-    x86::keylocker::{
-        Block,
-        BlockIo, //
-    },
+    x86::keylocker::Block,
 };
 
 use crate::key::{
+    whole_blocks,
     with_handle,
     with_scratch,
     Cipher,
@@ -65,10 +65,10 @@ pub(crate) struct Ecb;
 
 /// Splits a walk step's data into its whole blocks and the number of
 /// bytes after them.
-fn whole(data: &mut [u8]) -> (&mut [u8], usize) {
+fn whole(data: Data<'_>) -> (Data<'_>, usize) {
     let left = partial_len(data.len());
     let whole = data.len() - left;
-    (&mut data[..whole], left)
+    (data.split_at(whole).0, left)
 }
 
 /// ECB over the request's whole blocks.
@@ -76,7 +76,7 @@ fn ecb(ctx: &BlockCtx, req: &mut Request, dir: Direction) -> Result {
     req.walk(|chunk: &mut Chunk<'_>| {
         let (data, left) = whole(chunk.data());
         match (ctx, dir) {
-            (TfmKey::Kl(kl), _) => with_handle(kl, |c| c.ecb(BlockIo::in_place(data), dir))?,
+            (TfmKey::Kl(kl), _) => with_handle(kl, |c| c.ecb(whole_blocks(data), dir))?,
             (TfmKey::Lib(lib), Direction::Encrypt) => lib.ecb_encrypt(data)?,
             (TfmKey::Lib(lib), Direction::Decrypt) => lib.ecb_decrypt(data)?,
             (TfmKey::Empty, _) => return Err(ENOKEY),
@@ -122,7 +122,7 @@ fn cbc(ctx: &BlockCtx, req: &mut Request, dir: Direction) -> Result {
         let iv = iv_block(iv)?;
         let (data, left) = whole(data);
         match (ctx, dir) {
-            (TfmKey::Kl(kl), _) => with_handle(kl, |c| c.cbc(BlockIo::in_place(data), dir, iv))?,
+            (TfmKey::Kl(kl), _) => with_handle(kl, |c| c.cbc(whole_blocks(data), dir, iv))?,
             (TfmKey::Lib(lib), Direction::Encrypt) => lib.cbc_encrypt(data, iv)?,
             (TfmKey::Lib(lib), Direction::Decrypt) => lib.cbc_decrypt(data, iv)?,
             (TfmKey::Empty, _) => return Err(ENOKEY),
@@ -166,17 +166,24 @@ pub(crate) struct Ctr;
 /// `iv` at the counter after the last (partial or whole) block used. The
 /// keystream of a partial last block is made in a scratch block, wiped
 /// afterwards.
-fn ctr_kl(c: &Cipher<'_>, data: &mut [u8], iv: &mut Block) -> Result {
+fn ctr_kl(c: &Cipher<'_>, data: Data<'_>, iv: &mut Block) -> Result {
     let whole = data.len() - partial_len(data.len());
-    let (blocks, tail) = data.split_at_mut(whole);
-    c.ctr(BlockIo::in_place(blocks), iv)?;
+    let (blocks, tail) = data.split_at(whole);
+    c.ctr(whole_blocks(blocks), iv)?;
     if tail.is_empty() {
         return Ok(());
     }
     with_scratch(|ks: &mut [Block; 1]| {
         ks[0] = *iv;
         c.encrypt(&mut ks[0])?;
-        tail.iter_mut().zip(&ks[0]).for_each(|(x, k)| *x ^= k);
+        match tail {
+            Data::InPlace(data) => data.iter_mut().zip(&ks[0]).for_each(|(x, k)| *x ^= k),
+            Data::Separate { src, dst } => {
+                for ((d, s), k) in dst.iter_mut().zip(src).zip(&ks[0]) {
+                    *d = s ^ k;
+                }
+            }
+        }
         *iv = u128::from_be_bytes(*iv).wrapping_add(1).to_be_bytes();
         Ok(())
     })
@@ -192,7 +199,7 @@ fn ctr(ctx: &BlockCtx, req: &mut Request) -> Result {
         let iv = iv_block(iv)?;
         let left = if is_last { 0 } else { partial_len(data.len()) };
         let len = data.len() - left;
-        let data = &mut data[..len];
+        let (data, _) = data.split_at(len);
         match ctx {
             TfmKey::Kl(kl) => with_handle(kl, |c| ctr_kl(c, data, iv))?,
             TfmKey::Lib(lib) => lib.ctr(data, iv)?,
@@ -236,8 +243,8 @@ mod tests {
     use super::*;
 
     /// When the low 64 bits of the counter wrap inside a request, the
-    /// carry reaches the high half, as in the AES library: the keystream
-    /// and the counter left behind both match it.
+    /// carry reaches the high half, as in the AES library: the keystream,
+    /// written out of place, and the counter left behind both match it.
     #[test]
     fn ctr_carries_into_the_high_half() {
         let key = [0x2b; 16];
@@ -246,10 +253,14 @@ mod tests {
         lib.prepare(&key).expect("an AES-128 key");
         let iv = (u128::from(7u64) << 64 | u128::from(u64::MAX - 2)).to_be_bytes();
         let src = [0x5a; 20 * AES_BLOCK_SIZE + 5];
-        let (mut kl_out, mut lib_out) = (src, src);
+        let (mut kl_out, mut lib_out) = ([0; 20 * AES_BLOCK_SIZE + 5], src);
         let (mut kl_iv, mut lib_iv) = (iv, iv);
-        assert!(with_handle(&kl, |c| ctr_kl(c, &mut kl_out, &mut kl_iv)).is_ok());
-        assert!(lib.ctr(&mut lib_out, &mut lib_iv).is_ok());
+        let data = Data::Separate {
+            src: &src,
+            dst: &mut kl_out,
+        };
+        assert!(with_handle(&kl, |c| ctr_kl(c, data, &mut kl_iv)).is_ok());
+        assert!(lib.ctr(Data::InPlace(&mut lib_out), &mut lib_iv).is_ok());
         assert!(kl_out == lib_out);
         assert_eq!(kl_iv, lib_iv);
         assert_eq!(u128::from_be_bytes(kl_iv), u128::from_be_bytes(iv) + 21);

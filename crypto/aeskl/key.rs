@@ -20,6 +20,7 @@
 //! here, so there is nothing to wipe.
 
 use kernel::{
+    crypto::skcipher::Data,
     pr_warn_once,
     prelude::*,
     secret::wipe,
@@ -29,6 +30,7 @@ use kernel::{
             self,
             Block,
             BlockIo,
+            Enabled,
             Handle as _,
             Handle128,
             Handle256,
@@ -112,7 +114,8 @@ impl KlKey {
 /// handle was made, and [`NO_FPU`] if the FPU is not usable here.
 pub(crate) fn with_handle<R>(key: &KlKey, f: impl FnOnce(&Cipher<'_>) -> Result<R>) -> Result<R> {
     let fpu = fpu()?;
-    f(&key.cipher(&fpu)?)
+    let enabled = active()?;
+    f(&key.cipher(&fpu, &enabled)?)
 }
 
 /// Runs `f` with two handles in one FPU section; see [`with_handle`].
@@ -122,22 +125,32 @@ pub(crate) fn with_handles<R>(
     f: impl FnOnce(&Cipher<'_>, &Cipher<'_>) -> Result<R>,
 ) -> Result<R> {
     let fpu = fpu()?;
-    f(&a.cipher(&fpu)?, &b.cipher(&fpu)?)
+    let enabled = active()?;
+    f(&a.cipher(&fpu, &enabled)?, &b.cipher(&fpu, &enabled)?)
+}
+
+/// The proof that Key Locker is active, read in the open FPU section.
+#[inline]
+fn active() -> Result<Enabled> {
+    match keylocker::state() {
+        State::Active(enabled) => Ok(enabled),
+        _ => Err(ENOKEY),
+    }
 }
 
 impl KlKey {
     /// Returns the handle for use in the open section `fpu`, if the
-    /// wrapping key it was made under is still the one loaded.
-    fn cipher<'a>(&'a self, fpu: &'a KernelFpu) -> Result<Cipher<'a>> {
+    /// wrapping key it was made under is the one `enabled` says is loaded.
+    fn cipher<'a>(&'a self, fpu: &'a KernelFpu, enabled: &Enabled) -> Result<Cipher<'a>> {
         let generation = with_kl_handle!(&self.handle, |h| h.generation());
-        match keylocker::state() {
-            State::Active(enabled) if enabled.generation() == generation => Ok(Cipher {
-                handle: &self.handle,
-                fpu,
-                wide: self.wide.as_ref(),
-            }),
-            _ => Err(ENOKEY),
+        if enabled.generation() != generation {
+            return Err(ENOKEY);
         }
+        Ok(Cipher {
+            handle: &self.handle,
+            fpu,
+            wide: self.wide.as_ref(),
+        })
     }
 }
 
@@ -158,6 +171,15 @@ fn rejected(_: HandleRejected) -> Error {
 pub(crate) enum Direction {
     Encrypt,
     Decrypt,
+}
+
+/// The whole blocks of a walk step's data; a partial block at the end is
+/// left out.
+pub(crate) fn whole_blocks(data: Data<'_>) -> BlockIo<'_> {
+    match data {
+        Data::InPlace(data) => BlockIo::in_place(data),
+        Data::Separate { src, dst } => BlockIo::separate(src, dst),
+    }
 }
 
 impl Cipher<'_> {

@@ -15,7 +15,8 @@
 //!
 //! The blocks of each walk step go through one XTS loop of
 //! [`Modes`](kernel::x86::keylocker::Modes), which keeps the tweak
-//! sequence in xmm registers.
+//! sequence in xmm registers and reads the source and writes the
+//! destination directly.
 
 use kernel::{
     crypto::{
@@ -24,19 +25,18 @@ use kernel::{
             self,
             xts_verify_key,
             Chunk,
+            Data,
             Request,
             TfmFlags, //
         },
         AES_BLOCK_SIZE,
     },
     prelude::*,
-    x86::keylocker::{
-        Block,
-        BlockIo, //
-    },
+    x86::keylocker::Block,
 };
 
 use crate::key::{
+    whole_blocks,
     with_handles,
     with_scratch,
     Cipher,
@@ -60,7 +60,9 @@ fn next_tweak(t: u128) -> u128 {
 }
 
 /// A running tweak: the encrypted IV, advanced once per block, as the
-/// little-endian bytes the XTS loops take.
+/// little-endian bytes the XTS loops take. (Aligned, so that an
+/// `Option<Tweak>` moves it whole.)
+#[repr(align(16))]
 struct Tweak(Block);
 
 impl Tweak {
@@ -117,7 +119,7 @@ fn xts_steal(c: &Cipher<'_>, buf: &mut [u8], tweak: &mut Tweak, dir: Direction) 
 }
 
 /// Runs `f` with the data key and the running tweak in one FPU section,
-/// making the tweak from `iv` first if this is the first section.
+/// making the tweak from `iv` first if none is made yet.
 fn xts_step(
     keys: &KlKeys,
     iv: &Block,
@@ -125,13 +127,11 @@ fn xts_step(
     f: impl FnOnce(&Cipher<'_>, &mut Tweak) -> Result,
 ) -> Result {
     with_handles(&keys.data, &keys.tweak, |data, tweak_key| {
-        let mut t = match tweak.take() {
+        let t = match tweak {
             Some(t) => t,
-            None => Tweak::first(tweak_key, iv)?,
+            None => tweak.insert(Tweak::first(tweak_key, iv)?),
         };
-        let res = f(data, &mut t);
-        *tweak = Some(t);
-        res
+        f(data, t)
     })
 }
 
@@ -162,13 +162,10 @@ fn crypt(ctx: &XtsCtx, req: &mut Request, dir: Direction) -> Result {
 
 fn crypt_kl(keys: &KlKeys, req: &mut Request, iv: &Block, main: usize, dir: Direction) -> Result {
     let mut tweak = None;
-    walk_and_steal(req, main, |data, tail| {
-        xts_step(keys, iv, &mut tweak, |c, t| {
-            if tail {
-                xts_steal(c, data, t, dir)
-            } else {
-                c.xts(BlockIo::in_place(data), dir, &mut t.0)
-            }
+    walk_and_steal(req, main, |piece| {
+        xts_step(keys, iv, &mut tweak, |c, t| match piece {
+            Piece::Blocks(data) => c.xts(whole_blocks(data), dir, &mut t.0),
+            Piece::Tail(buf) => xts_steal(c, buf, t, dir),
         })
     })
 }
@@ -183,7 +180,11 @@ fn crypt_lib(
     let mut tweak = iv;
     let mut cont = false;
     // The library steals the ciphertext itself, in the last piece.
-    walk_and_steal(req, main, |data, _tail| {
+    walk_and_steal(req, main, |piece| {
+        let data = match piece {
+            Piece::Blocks(data) => data,
+            Piece::Tail(buf) => Data::InPlace(buf),
+        };
         match dir {
             Direction::Encrypt => lib.encrypt(data, &mut tweak, cont)?,
             Direction::Decrypt => lib.decrypt(data, &mut tweak, cont)?,
@@ -193,31 +194,41 @@ fn crypt_lib(
     })
 }
 
+/// What [`walk_and_steal`] hands its step.
+enum Piece<'a> {
+    /// The whole blocks of a walk step.
+    Blocks(Data<'a>),
+    /// The last full block and the partial one after it, in a buffer that
+    /// is written back to the destination.
+    Tail(&'a mut [u8]),
+}
+
 /// Runs `step` on the whole blocks of each walk step over the first `main`
 /// bytes of `req`, then, if a tail is left (the last full block and a
 /// partial one), once more on the tail in a scratch buffer, which it writes
-/// back. `step`'s second argument says which of the two it is given.
+/// back.
 fn walk_and_steal(
     req: &mut Request,
     main: usize,
-    mut step: impl FnMut(&mut [u8], bool) -> Result,
+    mut step: impl FnMut(Piece<'_>) -> Result,
 ) -> Result {
-    if main > 0 {
-        req.walk_prefix(main, |chunk: &mut Chunk<'_>| {
-            let data = chunk.data();
-            let left = data.len() % AES_BLOCK_SIZE;
-            let whole = data.len() - left;
-            step(&mut data[..whole], false)?;
-            Ok(left)
-        })?;
-    }
+    let blocks = |chunk: &mut Chunk<'_>| {
+        let data = chunk.data();
+        let left = data.len() % AES_BLOCK_SIZE;
+        let whole = data.len() - left;
+        step(Piece::Blocks(data.split_at(whole).0))?;
+        Ok(left)
+    };
     if main == req.len() {
-        return Ok(());
+        return req.walk(blocks);
+    }
+    if main > 0 {
+        req.walk_prefix(main, blocks)?;
     }
     with_scratch(|buf: &mut [Block; 2]| {
         let buf = &mut buf.as_flattened_mut()[..req.len() - main];
         req.read_at(main, buf)?;
-        step(buf, true)?;
+        step(Piece::Tail(buf))?;
         req.write_at(main, buf)
     })
 }

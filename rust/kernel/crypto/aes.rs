@@ -10,8 +10,9 @@
 //! The expanded keys are as secret as the key: both types wipe themselves
 //! when dropped or re-keyed, and are meant to be prepared where they live
 //! (in a tfm context) rather than moved, since a move leaves a copy behind.
-//! All operations work in place on a `&mut [u8]`, which is how
-//! [`skcipher::Chunk`](super::skcipher::Chunk) presents data.
+//! All operations take a walk step's [`Data`], in place or from a source
+//! to a separate destination, as
+//! [`skcipher::Chunk`](super::skcipher::Chunk) presents it.
 //!
 //! C header: [`include/crypto/aes.h`](srctree/include/crypto/aes.h)
 
@@ -26,7 +27,10 @@ use crate::{
 use core::mem::size_of;
 
 use super::{
-    skcipher::TfmFlags,
+    skcipher::{
+        Data,
+        TfmFlags, //
+    },
     AES_BLOCK_SIZE, //
 };
 
@@ -97,6 +101,18 @@ impl<T: Zeroable> Drop for Expanded<T> {
     }
 }
 
+/// The destination, source and length of `data` for the C functions,
+/// which take the same buffer twice or two that do not overlap.
+fn dst_src_len(data: &mut Data<'_>) -> (*mut u8, *const u8, usize) {
+    match data {
+        Data::InPlace(buf) => {
+            let p = buf.as_mut_ptr();
+            (p, p.cast_const(), buf.len())
+        }
+        Data::Separate { src, dst } => (dst.as_mut_ptr(), src.as_ptr(), src.len().min(dst.len())),
+    }
+}
+
 /// An AES key expanded for encryption and decryption (`struct aes_key`).
 pub struct Key(Expanded<bindings::aes_key>);
 
@@ -124,53 +140,53 @@ impl Key {
     }
 
     /// Encrypts `data` (whole blocks) in ECB mode.
-    pub fn ecb_encrypt(&self, data: &mut [u8]) -> Result {
+    pub fn ecb_encrypt(&self, mut data: Data<'_>) -> Result {
         let arg = self.arg()?;
-        if !is_blocks(data.len()) {
+        let (dst, src, len) = dst_src_len(&mut data);
+        if !is_blocks(len) {
             return Err(EINVAL);
         }
-        let p = data.as_mut_ptr();
-        // SAFETY: `p` is valid for `data.len()` bytes; in place is allowed;
-        // the key is prepared.
-        unsafe { bindings::aes_ecb_encrypt(p, p, data.len(), arg) };
+        // SAFETY: `src` is readable and `dst` writable for `len` bytes, the
+        // same buffer or disjoint (both allowed); the key is prepared.
+        unsafe { bindings::aes_ecb_encrypt(dst, src, len, arg) };
         Ok(())
     }
 
     /// Decrypts `data` (whole blocks) in ECB mode.
-    pub fn ecb_decrypt(&self, data: &mut [u8]) -> Result {
+    pub fn ecb_decrypt(&self, mut data: Data<'_>) -> Result {
         let key = self.0.get()?;
-        if !is_blocks(data.len()) {
+        let (dst, src, len) = dst_src_len(&mut data);
+        if !is_blocks(len) {
             return Err(EINVAL);
         }
-        let p = data.as_mut_ptr();
         // SAFETY: As for `ecb_encrypt`.
-        unsafe { bindings::aes_ecb_decrypt(p, p, data.len(), key) };
+        unsafe { bindings::aes_ecb_decrypt(dst, src, len, key) };
         Ok(())
     }
 
     /// Encrypts `data` (whole blocks) in CBC mode, updating `iv` to the
     /// last ciphertext block.
-    pub fn cbc_encrypt(&self, data: &mut [u8], iv: &mut [u8; AES_BLOCK_SIZE]) -> Result {
+    pub fn cbc_encrypt(&self, mut data: Data<'_>, iv: &mut [u8; AES_BLOCK_SIZE]) -> Result {
         let arg = self.arg()?;
-        if !is_blocks(data.len()) {
+        let (dst, src, len) = dst_src_len(&mut data);
+        if !is_blocks(len) {
             return Err(EINVAL);
         }
-        let p = data.as_mut_ptr();
         // SAFETY: As for `ecb_encrypt`; `iv` is 16 writable bytes.
-        unsafe { bindings::aes_cbc_encrypt(p, p, data.len(), iv.as_mut_ptr(), arg) };
+        unsafe { bindings::aes_cbc_encrypt(dst, src, len, iv.as_mut_ptr(), arg) };
         Ok(())
     }
 
     /// Decrypts `data` (whole blocks) in CBC mode, updating `iv` to the
     /// last ciphertext block.
-    pub fn cbc_decrypt(&self, data: &mut [u8], iv: &mut [u8; AES_BLOCK_SIZE]) -> Result {
+    pub fn cbc_decrypt(&self, mut data: Data<'_>, iv: &mut [u8; AES_BLOCK_SIZE]) -> Result {
         let key = self.0.get()?;
-        if !is_blocks(data.len()) {
+        let (dst, src, len) = dst_src_len(&mut data);
+        if !is_blocks(len) {
             return Err(EINVAL);
         }
-        let p = data.as_mut_ptr();
         // SAFETY: As for `cbc_encrypt`.
-        unsafe { bindings::aes_cbc_decrypt(p, p, data.len(), iv.as_mut_ptr(), key) };
+        unsafe { bindings::aes_cbc_decrypt(dst, src, len, iv.as_mut_ptr(), key) };
         Ok(())
     }
 
@@ -178,11 +194,11 @@ impl Key {
     /// `ctr`, which advances by one per (started) block.
     ///
     /// Only the last piece of a message may end in a partial block.
-    pub fn ctr(&self, data: &mut [u8], ctr: &mut [u8; AES_BLOCK_SIZE]) -> Result {
+    pub fn ctr(&self, mut data: Data<'_>, ctr: &mut [u8; AES_BLOCK_SIZE]) -> Result {
         let arg = self.arg()?;
-        let p = data.as_mut_ptr();
+        let (dst, src, len) = dst_src_len(&mut data);
         // SAFETY: As for `cbc_encrypt`; CTR takes any length.
-        unsafe { bindings::aes_ctr(p, p, data.len(), ctr.as_mut_ptr(), arg) };
+        unsafe { bindings::aes_ctr(dst, src, len, ctr.as_mut_ptr(), arg) };
         Ok(())
     }
 }
@@ -192,6 +208,13 @@ impl Default for Key {
         Self::new()
     }
 }
+
+/// The tweak of an XTS message, carried from one piece to the next.
+pub type XtsTweak = [u8; AES_BLOCK_SIZE];
+
+/// `aes_xts_encrypt()` or `aes_xts_decrypt()`.
+type XtsOp =
+    unsafe extern "C" fn(*mut u8, *const u8, usize, *mut u8, *const bindings::aes_xts_key, bool);
 
 /// A pair of AES keys expanded for XTS (`struct aes_xts_key`).
 pub struct XtsKey(Expanded<bindings::aes_xts_key>);
@@ -219,27 +242,27 @@ impl XtsKey {
     /// encrypted into the tweak) and true for the following ones; every
     /// piece but the last must be whole blocks, and the last at least one
     /// block (ciphertext stealing covers a partial final block).
-    pub fn encrypt(&self, data: &mut [u8], tweak: &mut [u8; AES_BLOCK_SIZE], cont: bool) -> Result {
-        let key = self.checked(data)?;
-        let p = data.as_mut_ptr();
-        // SAFETY: `p` is valid for `data.len()` bytes; in place is allowed;
-        // the key is prepared; `tweak` is 16 writable bytes.
-        unsafe { bindings::aes_xts_encrypt(p, p, data.len(), tweak.as_mut_ptr(), key, cont) };
-        Ok(())
+    pub fn encrypt(&self, data: Data<'_>, tweak: &mut XtsTweak, cont: bool) -> Result {
+        self.crypt(data, tweak, cont, bindings::aes_xts_encrypt)
     }
 
     /// Decrypts `data` in XTS mode; see [`XtsKey::encrypt`].
-    pub fn decrypt(&self, data: &mut [u8], tweak: &mut [u8; AES_BLOCK_SIZE], cont: bool) -> Result {
-        let key = self.checked(data)?;
-        let p = data.as_mut_ptr();
-        // SAFETY: As for `encrypt`.
-        unsafe { bindings::aes_xts_decrypt(p, p, data.len(), tweak.as_mut_ptr(), key, cont) };
+    pub fn decrypt(&self, data: Data<'_>, tweak: &mut XtsTweak, cont: bool) -> Result {
+        self.crypt(data, tweak, cont, bindings::aes_xts_decrypt)
+    }
+
+    /// Runs `op`, `aes_xts_encrypt()` or `aes_xts_decrypt()`, on `data`.
+    fn crypt(&self, mut data: Data<'_>, tweak: &mut XtsTweak, cont: bool, op: XtsOp) -> Result {
+        let (dst, src, len) = dst_src_len(&mut data);
+        let key = self.checked(len)?;
+        // SAFETY: As for `Key::ecb_encrypt`; `tweak` is 16 writable bytes.
+        unsafe { op(dst, src, len, tweak.as_mut_ptr(), key, cont) };
         Ok(())
     }
 
-    /// Returns the key if it is prepared and `data` is at least a block.
-    fn checked(&self, data: &[u8]) -> Result<&bindings::aes_xts_key> {
-        if data.len() < AES_BLOCK_SIZE {
+    /// Returns the key if it is prepared and `len` is at least a block.
+    fn checked(&self, len: usize) -> Result<&bindings::aes_xts_key> {
+        if len < AES_BLOCK_SIZE {
             return Err(EINVAL);
         }
         self.0.get()

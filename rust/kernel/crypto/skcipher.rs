@@ -22,13 +22,14 @@
 //!   a data race on the context.
 //! - The data of a request is reached through [`Request::walk`], a safe form
 //!   of the `skcipher_walk_virt()`/`skcipher_walk_done()` loop. Each step
-//!   hands the driver one virtually contiguous [`Chunk`]. The source is
-//!   copied to the destination before the driver sees the chunk, so the
-//!   driver always transforms a single `&mut [u8]` in place: in-place and
-//!   out-of-place requests take the same path, and the driver never holds a
-//!   shared and a mutable reference to memory that may overlap. When a
-//!   request fails, its destination is zeroed over the request's length, so
-//!   the copy of the source never stays there.
+//!   hands the driver one virtually contiguous [`Chunk`], whose [`Data`] is
+//!   either one buffer to transform in place or a source to read and a
+//!   separate destination to write, so an out-of-place request costs no
+//!   copy. A step whose source and destination overlap without being the
+//!   same (which the crypto API does not allow) fails with `EINVAL` rather
+//!   than hand out overlapping references. When a request fails, its
+//!   destination is zeroed over the request's length, so a partial result
+//!   never stays there.
 //! - Ciphertext stealing and similar tails need the last bytes of a request
 //!   together; [`Request::walk_prefix`] walks everything before them and
 //!   [`Request::read_at`]/[`Request::write_at`] move the tail through a small
@@ -324,9 +325,10 @@ unsafe extern "C" fn decrypt_callback<T: Algorithm>(req: *mut bindings::skcipher
 ///
 /// `req` must be a live request on a tfm of `T`, used by nothing else
 /// during the call.
+#[inline]
 unsafe fn run_request<T: Algorithm>(
     req: *mut bindings::skcipher_request,
-    op: fn(&T::Context, &mut Request) -> Result,
+    op: impl FnOnce(&T::Context, &mut Request) -> Result,
 ) -> c_int {
     from_result(|| {
         // SAFETY: The request is live and belongs to a tfm of `T`.
@@ -369,6 +371,7 @@ impl Request {
     ///
     /// `ptr` must be a live request used only through the returned
     /// reference during `'a`.
+    #[inline]
     unsafe fn from_raw<'a>(ptr: *mut bindings::skcipher_request) -> &'a mut Self {
         // SAFETY: `Request` is a transparent wrapper; the caller guarantees
         // the rest.
@@ -376,11 +379,16 @@ impl Request {
         unsafe { &mut *ptr.cast() }
     }
 
+    #[inline]
     fn as_raw(&self) -> *mut bindings::skcipher_request {
-        self.0.get()
+        // `Request` and `Opaque` are transparent wrappers of the C request.
+        // (`Opaque::get` is not inlined across crates, and this is on every
+        // request's path.)
+        ptr::from_ref(self).cast_mut().cast()
     }
 
     /// Returns the number of bytes to transform.
+    #[inline]
     pub fn len(&self) -> usize {
         // SAFETY: The request is live (type invariant).
         unsafe { (*self.as_raw()).cryptlen as usize }
@@ -392,6 +400,7 @@ impl Request {
     }
 
     /// Returns the IV (empty if the algorithm has none).
+    #[inline]
     pub fn iv(&self) -> &[u8] {
         let req = self.as_raw();
         // SAFETY: The request is live (type invariant), so it names its tfm.
@@ -406,6 +415,7 @@ impl Request {
     }
 
     /// Walks the whole request; see [`Request::walk_prefix`].
+    #[inline]
     pub fn walk(&mut self, f: impl FnMut(&mut Chunk<'_>) -> Result<usize>) -> Result {
         // SAFETY: The request is live and ours (type invariant).
         unsafe { walk_raw(self.as_raw(), f) }
@@ -525,8 +535,11 @@ unsafe fn walk_raw(
     while walk.nbytes != 0 {
         let len = walk.nbytes as usize;
         // SAFETY: A walk step is in progress (`nbytes != 0`).
-        let mut chunk = unsafe { Chunk::new(walk) };
-        let res = match f(&mut chunk) {
+        let res = match unsafe { Chunk::new(walk) } {
+            Ok(mut chunk) => f(&mut chunk),
+            Err(e) => Err(e),
+        };
+        let res = match res {
             Ok(left) if left < len => Ok(left),
             Ok(_) => Err(EINVAL),
             Err(e) => Err(e),
@@ -549,13 +562,75 @@ unsafe fn walk_raw(
     to_result(err)
 }
 
+/// The data of a walk step.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::crypto::skcipher::Data;
+///
+/// let (src, mut dst) = ([1u8, 2, 3, 4], [0u8; 4]);
+/// let (head, tail) = Data::Separate { src: &src, dst: &mut dst }.split_at(3);
+/// assert_eq!((head.len(), tail.len()), (3, 1));
+/// ```
+pub enum Data<'a> {
+    /// The request is in place: these bytes are read and overwritten.
+    InPlace(&'a mut [u8]),
+    /// Out of place: `src` is read and `dst` written. A walk gives both the
+    /// same length; users that split them use the shorter.
+    Separate {
+        /// The bytes to read.
+        src: &'a [u8],
+        /// Where the result goes.
+        dst: &'a mut [u8],
+    },
+}
+
+impl<'a> Data<'a> {
+    /// Returns the number of bytes to write.
+    #[inline]
+    pub fn len(&self) -> usize {
+        match self {
+            Data::InPlace(data) => data.len(),
+            Data::Separate { dst, .. } => dst.len(),
+        }
+    }
+
+    /// Returns whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Splits into the first `mid` bytes (all, if there are fewer) and the
+    /// rest.
+    #[inline]
+    pub fn split_at(self, mid: usize) -> (Data<'a>, Data<'a>) {
+        match self {
+            Data::InPlace(data) => {
+                let (a, b) = data.split_at_mut(mid.min(data.len()));
+                (Data::InPlace(a), Data::InPlace(b))
+            }
+            Data::Separate { src, dst } => {
+                let mid = mid.min(src.len()).min(dst.len());
+                let (s0, s1) = src.split_at(mid);
+                let (d0, d1) = dst.split_at_mut(mid);
+                (
+                    Data::Separate { src: s0, dst: d0 },
+                    Data::Separate { src: s1, dst: d1 },
+                )
+            }
+        }
+    }
+}
+
 /// One step of a walk: a virtually contiguous part of the request.
 ///
 /// # Invariants
 ///
-/// `walk` is a walk in the middle of a step: `nbytes` bytes at its
-/// destination address are mapped, writable and hold the source data, and
-/// `ivsize` bytes at `iv` are the walk's IV.
+/// `walk` is a walk in the middle of a step: `nbytes` bytes at its source
+/// address are mapped and readable, `nbytes` bytes at its destination
+/// address are mapped and writable, the two are the same address or do not
+/// overlap, and `ivsize` bytes at `iv` are the walk's IV.
 pub struct Chunk<'a> {
     walk: &'a mut bindings::skcipher_walk,
 }
@@ -564,23 +639,26 @@ impl<'a> Chunk<'a> {
     /// # Safety
     ///
     /// `walk` must be in the middle of a step (`nbytes != 0`).
-    unsafe fn new(walk: &'a mut bindings::skcipher_walk) -> Self {
-        // SAFETY: The walk is in a step, so both addresses are mapped for
-        // `nbytes` bytes. `ptr::copy` is a `memmove`, so any overlap of
-        // source and destination is handled, and no reference to either
-        // exists yet.
-        unsafe {
-            let src = walk.__bindgen_anon_1.src.virt.addr.cast::<u8>();
-            let dst = walk.__bindgen_anon_2.dst.virt.addr.cast::<u8>();
-            if !ptr::eq(src, dst) {
-                ptr::copy(src, dst, walk.nbytes as usize);
-            }
+    #[inline]
+    unsafe fn new(walk: &'a mut bindings::skcipher_walk) -> Result<Self> {
+        // SAFETY: The walk is in a step, so both addresses are set; only
+        // their values are read.
+        let (src, dst) = unsafe {
+            (
+                walk.__bindgen_anon_1.src.virt.addr as usize,
+                walk.__bindgen_anon_2.dst.virt.addr as usize,
+            )
+        };
+        if src != dst && src.abs_diff(dst) < walk.nbytes as usize {
+            return Err(EINVAL);
         }
-        // INVARIANT: The destination now holds the source data.
-        Self { walk }
+        // INVARIANT: The walk is in a step, so `nbytes` bytes are mapped at
+        // both addresses, which are equal or, as just checked, disjoint.
+        Ok(Self { walk })
     }
 
     /// Returns the number of bytes in this chunk.
+    #[inline]
     pub fn len(&self) -> usize {
         self.walk.nbytes as usize
     }
@@ -591,26 +669,39 @@ impl<'a> Chunk<'a> {
     }
 
     /// Returns whether this is the last step, with no data after it.
+    #[inline]
     pub fn is_last(&self) -> bool {
         self.walk.nbytes == self.walk.total
     }
 
-    /// Returns the data, to transform in place.
-    pub fn data(&mut self) -> &mut [u8] {
+    /// Returns the data.
+    #[inline]
+    pub fn data(&mut self) -> Data<'_> {
         self.data_and_iv().0
     }
 
-    /// Returns the data, to transform in place, and the IV, to update for
-    /// the next chunk (and, after the last one, for the caller).
-    pub fn data_and_iv(&mut self) -> (&mut [u8], &mut [u8]) {
-        // SAFETY: By the type invariant `nbytes` bytes at the destination
-        // are mapped and writable until the step ends, which cannot happen
-        // while `self` is borrowed.
+    /// Returns the data and the IV, to update for the next chunk (and,
+    /// after the last one, for the caller).
+    #[inline]
+    pub fn data_and_iv(&mut self) -> (Data<'_>, &mut [u8]) {
+        let len = self.walk.nbytes as usize;
+        // SAFETY: By the type invariant `len` bytes at the source are
+        // mapped and readable, and at the destination mapped and writable,
+        // until the step ends, which cannot happen while `self` is
+        // borrowed; the two are the same memory (one mutable reference is
+        // made) or disjoint.
         let data = unsafe {
-            core::slice::from_raw_parts_mut(
-                self.walk.__bindgen_anon_2.dst.virt.addr.cast::<u8>(),
-                self.walk.nbytes as usize,
-            )
+            let src = self.walk.__bindgen_anon_1.src.virt.addr.cast::<u8>();
+            let dst = self.walk.__bindgen_anon_2.dst.virt.addr.cast::<u8>();
+            let dst = core::slice::from_raw_parts_mut(dst, len);
+            if ptr::eq(src, dst.as_ptr()) {
+                Data::InPlace(dst)
+            } else {
+                Data::Separate {
+                    src: core::slice::from_raw_parts(src, len),
+                    dst,
+                }
+            }
         };
         let iv = if self.walk.ivsize == 0 {
             &mut []
@@ -649,7 +740,7 @@ impl<'a> Chunk<'a> {
 /// # Examples
 ///
 /// ```
-/// use kernel::crypto::skcipher::{self, AlgorithmDesc, Chunk, Request, TfmFlags};
+/// use kernel::crypto::skcipher::{self, AlgorithmDesc, Chunk, Data, Request, TfmFlags};
 ///
 /// /// A toy stream cipher: XOR with a one-byte key. Never use it.
 /// struct XorCipher;
@@ -674,7 +765,12 @@ impl<'a> Chunk<'a> {
 ///
 ///     fn encrypt(key: &u8, req: &mut Request) -> Result {
 ///         req.walk(|chunk: &mut Chunk<'_>| {
-///             chunk.data().iter_mut().for_each(|b| *b ^= *key);
+///             match chunk.data() {
+///                 Data::InPlace(data) => data.iter_mut().for_each(|b| *b ^= *key),
+///                 Data::Separate { src, dst } => {
+///                     dst.iter_mut().zip(src).for_each(|(d, s)| *d = *s ^ *key)
+///                 }
+///             }
 ///             Ok(0)
 ///         })
 ///     }
@@ -790,9 +886,13 @@ mod tests {
 
         fn encrypt(_ctx: &u8, req: &mut Request) -> Result {
             req.walk(|chunk: &mut Chunk<'_>| {
-                let data = chunk.data();
-                let half = data.len() / 2;
-                data[..half].iter_mut().for_each(|b| *b ^= 0xff);
+                let half = chunk.len() / 2;
+                match chunk.data().split_at(half).0 {
+                    Data::InPlace(data) => data.iter_mut().for_each(|b| *b ^= 0xff),
+                    Data::Separate { src, dst } => {
+                        dst.iter_mut().zip(src).for_each(|(d, s)| *d = *s ^ 0xff)
+                    }
+                }
                 Err(EIO)
             })
         }
