@@ -15,6 +15,8 @@
 //!   the harness scans memory ([`hold`]).
 //! - `mark`: a counter snapshot or range marker for the klinsn QEMU
 //!   plugin ([`marker`]).
+//! - `dio`: one `O_DIRECT` write or read of a block device between two
+//!   snapshot markers, for the benchmark's end-to-end row ([`dio`]).
 //! - `fscrypt-add-key`, `fscrypt-set-policy`, `fscrypt-remove-key`,
 //!   `fscrypt-key-status`: v2 fscrypt policies on AES-256-XTS ([`fscrypt`]).
 //!
@@ -29,6 +31,7 @@
 mod alg;
 mod args;
 mod cross;
+mod dio;
 mod errno;
 mod fscrypt;
 mod hex;
@@ -45,11 +48,12 @@ use args::Usage;
 /// Prints the usage of every subcommand.
 fn usage() -> String {
     format!(
-        "usage:\n  {}\n  {}\n  {}\n  {}\n  {}\n  klcrypt --help\n",
+        "usage:\n  {}\n  {}\n  {}\n  {}\n  {}\n  {}\n  klcrypt --help\n",
         cross::USAGE,
         once::USAGE,
         hold::USAGE,
         marker::USAGE,
+        dio::USAGE,
         fscrypt::USAGE.replace('\n', "\n  ")
     )
 }
@@ -66,6 +70,7 @@ fn main() {
         "once" => once::run(args),
         "hold-key" => hold::run(args),
         "mark" => marker::run(args),
+        "dio" => dio::run(args),
         "fscrypt-add-key" | "fscrypt-set-policy" | "fscrypt-remove-key" | "fscrypt-key-status" => {
             fscrypt::run(&cmd, args)
         }
