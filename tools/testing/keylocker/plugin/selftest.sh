@@ -127,14 +127,19 @@ else
 	result total fail "no total line for cpu 0"
 fi
 
-# rebase FILE: the snapshot/total lines with every counter minus its value
-# in the cpu 0 snapshot tagged 1, i.e. the guest work after that marker
+# The determinism checks compare the snapshots only. The totals at exit
+# may or may not count the OUT to isa-debug-exit that ends the run: QEMU
+# exits from inside that instruction, and whether its count was added by
+# then varies from run to run (seen as k_other=39 against 40).
+
+# rebase FILE: the snapshot lines with every counter minus its value in
+# the cpu 0 snapshot tagged 1, i.e. the guest work after that marker
 rebase() {
 	awk '
 		$1 == "snap" && $2 == "cpu=0" && $3 == "tag=1" {
 			for (i = 4; i <= NF; i++) { split($i, kv, "="); base[kv[1]] = kv[2] }
 		}
-		$1 == "snap" || $1 == "total" { line[++n] = $0 }
+		$1 == "snap" { line[++n] = $0 }
 		END {
 			for (j = 1; j <= n; j++) {
 				m = split(line[j], f, " ")
@@ -158,12 +163,13 @@ same() {
 		result "$name" fail "QEMU status $(cat "$tmp/run$a.rc") / $(cat "$tmp/run$b.rc")"
 	elif ! grep -q '^snap' "$tmp/run$a.txt"; then
 		result "$name" fail "no snapshots to compare"
-	elif [ "$how" = raw ] && cmp -s "$tmp/run$a.txt" "$tmp/run$b.txt"; then
-		result "$name" ok "runs $a and $b: identical output files"
+	elif [ "$how" = raw ] &&
+		cmp -s <(grep '^snap' "$tmp/run$a.txt") <(grep '^snap' "$tmp/run$b.txt"); then
+		result "$name" ok "runs $a and $b: identical snapshots"
 	elif [ "$how" = rebased ] &&
 		cmp -s <(rebase "$tmp/run$a.txt") <(rebase "$tmp/run$b.txt"); then
 		result "$name" ok "runs $a and $b: identical counts after snapshot 1" \
-			"($(grep -c '^snap' "$tmp/run$a.txt") snapshots + totals)"
+			"($(grep -c '^snap' "$tmp/run$a.txt") snapshots)"
 	else
 		result "$name" fail "runs $a and $b ($how) differ in" \
 			"$(diff <(rebase "$tmp/run$a.txt") <(rebase "$tmp/run$b.txt") |
