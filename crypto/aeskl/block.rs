@@ -24,7 +24,10 @@ use kernel::{
         AES_BLOCK_SIZE,
     },
     prelude::*,
-    x86::keylocker::Block,
+    x86::keylocker::{
+        Block,
+        Direction, //
+    },
 };
 
 use crate::key::{
@@ -32,7 +35,6 @@ use crate::key::{
     with_handle,
     with_scratch,
     Cipher,
-    Direction,
     KlKey,
     TfmKey, //
 };

@@ -30,6 +30,7 @@ use kernel::{
             self,
             Block,
             BlockIo,
+            Direction,
             Enabled,
             Handle as _,
             Handle128,
@@ -166,13 +167,6 @@ fn rejected(_: HandleRejected) -> Error {
     ENOKEY
 }
 
-/// Whether a request encrypts or decrypts.
-#[derive(Copy, Clone, PartialEq, Eq)]
-pub(crate) enum Direction {
-    Encrypt,
-    Decrypt,
-}
-
 /// The whole blocks of a walk step's data; a partial block at the end is
 /// left out.
 pub(crate) fn whole_blocks(data: Data<'_>) -> BlockIo<'_> {
@@ -196,21 +190,13 @@ impl Cipher<'_> {
     /// ECB over `io`.
     pub(crate) fn ecb(&self, io: BlockIo<'_>, dir: Direction) -> Result {
         let (fpu, wide) = (self.fpu, self.wide);
-        with_kl_handle!(self.handle, |h| match dir {
-            Direction::Encrypt => h.ecb_encrypt(fpu, wide, io),
-            Direction::Decrypt => h.ecb_decrypt(fpu, wide, io),
-        })
-        .map_err(rejected)
+        with_kl_handle!(self.handle, |h| h.ecb(fpu, wide, io, dir)).map_err(rejected)
     }
 
     /// CBC over `io`; `iv` becomes the last ciphertext block.
     pub(crate) fn cbc(&self, io: BlockIo<'_>, dir: Direction, iv: &mut Block) -> Result {
         let (fpu, wide) = (self.fpu, self.wide);
-        with_kl_handle!(self.handle, |h| match dir {
-            Direction::Encrypt => h.cbc_encrypt(fpu, io, iv),
-            Direction::Decrypt => h.cbc_decrypt(fpu, wide, io, iv),
-        })
-        .map_err(rejected)
+        with_kl_handle!(self.handle, |h| h.cbc(fpu, wide, io, dir, iv)).map_err(rejected)
     }
 
     /// CTR over `io`, from the big-endian counter `ctr`, which advances.
@@ -221,11 +207,7 @@ impl Cipher<'_> {
     /// XTS over `io` from `tweak`, which advances.
     pub(crate) fn xts(&self, io: BlockIo<'_>, dir: Direction, tweak: &mut Block) -> Result {
         let (fpu, wide) = (self.fpu, self.wide);
-        with_kl_handle!(self.handle, |h| match dir {
-            Direction::Encrypt => h.xts_encrypt(fpu, wide, io, tweak),
-            Direction::Decrypt => h.xts_decrypt(fpu, wide, io, tweak),
-        })
-        .map_err(rejected)
+        with_kl_handle!(self.handle, |h| h.xts(fpu, wide, io, dir, tweak)).map_err(rejected)
     }
 }
 

@@ -32,7 +32,10 @@ use kernel::{
         AES_BLOCK_SIZE,
     },
     prelude::*,
-    x86::keylocker::Block,
+    x86::keylocker::{
+        Block,
+        Direction, //
+    },
 };
 
 use crate::key::{
@@ -40,7 +43,6 @@ use crate::key::{
     with_handles,
     with_scratch,
     Cipher,
-    Direction,
     KlKey,
     TfmKey, //
 };

@@ -45,6 +45,7 @@ pub use handle::{
     WrappingKeyInfo, //
 };
 pub use modes::{
+    Direction,
     Modes,
     Ran, //
 };

@@ -33,7 +33,6 @@ use core::{
     arch::asm,
     mem::size_of, //
 };
-use private::Direction;
 
 /// A 16-byte constant, aligned so that SSE instructions can take it as a
 /// memory operand.
@@ -49,6 +48,15 @@ static XTS_MASK: Xmm = Xmm([0x87, 1]);
 /// 64-bit words: the byte is the top one of the second word.
 static CTR_STEP: Xmm = Xmm([0, 1 << 56]);
 
+/// Whether a mode encrypts or decrypts.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Encryption.
+    Encrypt,
+    /// Decryption.
+    Decrypt,
+}
+
 /// Block-cipher modes over the blocks of a [`BlockIo`], in one FPU section.
 ///
 /// Each method fails with [`HandleRejected`] when an instruction rejects
@@ -59,49 +67,37 @@ static CTR_STEP: Xmm = Xmm([0, 1 << 56]);
 /// This trait is sealed: it is implemented for [`Handle128`] and
 /// [`Handle256`] only.
 pub trait Modes: private::Loops {
-    /// ECB encryption.
-    fn ecb_encrypt(&self, fpu: &KernelFpu, wide: Option<&Wide>, io: BlockIo<'_>) -> Ran {
+    /// ECB.
+    fn ecb(&self, fpu: &KernelFpu, wide: Option<&Wide>, io: BlockIo<'_>, d: Direction) -> Ran {
         by_eight(
             wide,
             io,
             &mut (),
-            |io, w, ()| self.ecb8(fpu, w, io, Direction::Encrypt),
-            |io, ()| self.ecb1(fpu, io, Direction::Encrypt),
+            |io, w, ()| self.ecb8(fpu, w, io, d),
+            |io, ()| self.ecb1(fpu, io, d),
         )
     }
 
-    /// ECB decryption.
-    fn ecb_decrypt(&self, fpu: &KernelFpu, wide: Option<&Wide>, io: BlockIo<'_>) -> Ran {
-        by_eight(
-            wide,
-            io,
-            &mut (),
-            |io, w, ()| self.ecb8(fpu, w, io, Direction::Decrypt),
-            |io, ()| self.ecb1(fpu, io, Direction::Decrypt),
-        )
-    }
-
-    /// CBC encryption, which is sequential: one block per instruction.
-    /// `iv` becomes the last ciphertext block.
-    fn cbc_encrypt(&self, fpu: &KernelFpu, io: BlockIo<'_>, iv: &mut Block) -> Ran {
-        ok(io.is_empty() || self.cbc_encrypt1(fpu, io, iv))
-    }
-
-    /// CBC decryption. `iv` becomes the last ciphertext block.
-    fn cbc_decrypt(
+    /// CBC: `iv` becomes the last ciphertext block. Encryption is
+    /// sequential, one block per instruction, so it does not use `wide`.
+    fn cbc(
         &self,
         fpu: &KernelFpu,
         wide: Option<&Wide>,
         io: BlockIo<'_>,
+        d: Direction,
         iv: &mut Block,
     ) -> Ran {
-        by_eight(
-            wide,
-            io,
-            iv,
-            |io, w, iv| self.cbc_decrypt8(fpu, w, io, iv),
-            |io, iv| self.cbc_decrypt1(fpu, io, iv),
-        )
+        match d {
+            Direction::Encrypt => ok(io.is_empty() || self.cbc_encrypt1(fpu, io, iv)),
+            Direction::Decrypt => by_eight(
+                wide,
+                io,
+                iv,
+                |io, w, iv| self.cbc_decrypt8(fpu, w, io, iv),
+                |io, iv| self.cbc_decrypt1(fpu, io, iv),
+            ),
+        }
     }
 
     /// CTR with a 128-bit big-endian counter: XORs the keystream into the
@@ -135,38 +131,22 @@ pub trait Modes: private::Loops {
         res
     }
 
-    /// XTS encryption of whole blocks: `tweak` is the encrypted IV, or the
-    /// tweak a previous call left, and becomes the tweak of the next block.
-    fn xts_encrypt(
+    /// XTS of whole blocks: `tweak` is the encrypted IV, or the tweak a
+    /// previous call left, and becomes the tweak of the next block.
+    fn xts(
         &self,
         fpu: &KernelFpu,
         wide: Option<&Wide>,
         io: BlockIo<'_>,
+        d: Direction,
         tweak: &mut Block,
     ) -> Ran {
         by_eight(
             wide,
             io,
             tweak,
-            |io, w, t| self.xts8(fpu, w, io, Direction::Encrypt, t),
-            |io, t| self.xts1(fpu, io, Direction::Encrypt, t),
-        )
-    }
-
-    /// XTS decryption of whole blocks; see [`Modes::xts_encrypt`].
-    fn xts_decrypt(
-        &self,
-        fpu: &KernelFpu,
-        wide: Option<&Wide>,
-        io: BlockIo<'_>,
-        tweak: &mut Block,
-    ) -> Ran {
-        by_eight(
-            wide,
-            io,
-            tweak,
-            |io, w, t| self.xts8(fpu, w, io, Direction::Decrypt, t),
-            |io, t| self.xts1(fpu, io, Direction::Decrypt, t),
+            |io, w, t| self.xts8(fpu, w, io, d, t),
+            |io, t| self.xts1(fpu, io, d, t),
         )
     }
 }
@@ -211,13 +191,6 @@ fn by_eight<'a, S: ?Sized>(
 
 mod private {
     use super::*;
-
-    /// Whether a loop encrypts or decrypts.
-    #[derive(Copy, Clone)]
-    pub enum Direction {
-        Encrypt,
-        Decrypt,
-    }
 
     /// The `asm!` loops behind [`Modes`], one per mode and width.
     ///
@@ -424,37 +397,29 @@ macro_rules! io_operands {
 /// `{n}`, the handle as `{h}`, `{failed}`), the loop's own operands, and
 /// xmm0-`$last` as clobbers.
 macro_rules! loop_asm {
-    (7, $src:ident, $dst:ident, $n:ident, $h:expr, $failed:ident;
-     [$($t:expr),* $(,)?], $($ops:tt)*) => {
-        asm!(
-            $($t,)*
-            fail_and_clear!(7),
-            src = in(reg) $src,
-            dst = in(reg) $dst,
-            n = inout(reg) $n => _,
-            h = in(reg) $h,
-            failed = inout(reg) 0u32 => $failed,
-            $($ops)*
-            out("xmm0") _, out("xmm1") _, out("xmm2") _, out("xmm3") _,
-            out("xmm4") _, out("xmm5") _, out("xmm6") _, out("xmm7") _,
-            options(att_syntax, nostack),
-        )
+    (7, $common:tt; [$($t:expr),* $(,)?], $($ops:tt)*) => {
+        loop_asm!(@asm fail_and_clear!(7), $common; [$($t),*], $($ops)*)
     };
-    (15, $src:ident, $dst:ident, $n:ident, $h:expr, $failed:ident;
-     [$($t:expr),* $(,)?], $($ops:tt)*) => {
-        asm!(
-            $($t,)*
-            fail_and_clear!(15),
-            src = in(reg) $src,
-            dst = in(reg) $dst,
-            n = inout(reg) $n => _,
-            h = in(reg) $h,
-            failed = inout(reg) 0u32 => $failed,
-            $($ops)*
-            out("xmm0") _, out("xmm1") _, out("xmm2") _, out("xmm3") _,
-            out("xmm4") _, out("xmm5") _, out("xmm6") _, out("xmm7") _,
+    (15, $common:tt; [$($t:expr),* $(,)?], $($ops:tt)*) => {
+        loop_asm!(
+            @asm fail_and_clear!(15), $common; [$($t),*], $($ops)*
             out("xmm8") _, out("xmm9") _, out("xmm10") _, out("xmm11") _,
             out("xmm12") _, out("xmm13") _, out("xmm14") _, out("xmm15") _,
+        )
+    };
+    (@asm $end:expr, ($src:ident, $dst:ident, $n:ident, $h:expr, $failed:ident);
+     [$($t:expr),*], $($ops:tt)*) => {
+        asm!(
+            $($t,)*
+            $end,
+            src = in(reg) $src,
+            dst = in(reg) $dst,
+            n = inout(reg) $n => _,
+            h = in(reg) $h,
+            failed = inout(reg) 0u32 => $failed,
+            $($ops)*
+            out("xmm0") _, out("xmm1") _, out("xmm2") _, out("xmm3") _,
+            out("xmm4") _, out("xmm5") _, out("xmm6") _, out("xmm7") _,
             options(att_syntax, nostack),
         )
     };
@@ -482,10 +447,118 @@ macro_rules! run_loop {
         // SAFETY: See above `impl_loops`; what a loop keeps in which
         // register is said where it is written.
         unsafe {
-            loop_asm!($last, src, dst, n, $self.bytes.as_ptr(), failed; [$($t),*], $($ops)*)
+            loop_asm!($last, (src, dst, n, $self.bytes.as_ptr(), failed); [$($t),*], $($ops)*)
         };
         failed == 0
     }};
+}
+
+/// The loop `$mac!($insn, ...)` with `$insn` the instruction for direction
+/// `$d`: `$enc` or `$dec`.
+macro_rules! directed {
+    ($d:expr, $enc:literal, $dec:literal, $mac:ident!($($args:tt)*)) => {
+        match $d {
+            Direction::Encrypt => $mac!($enc, $($args)*),
+            Direction::Decrypt => $mac!($dec, $($args)*),
+        }
+    };
+}
+
+/// ECB over the runs of eight blocks of `$io` with the wide instruction
+/// `$insn`.
+macro_rules! ecb8 {
+    ($insn:literal, $self:ident, $io:ident) => {
+        run_loop!(
+            $self, $io, 8, 7;
+            [
+                "2:",
+                load8!(),
+                concat!($insn, " ({h})"),
+                "jz 8f",
+                store8!(),
+                next!("128"),
+            ],
+        )
+    };
+}
+
+/// ECB over the blocks of `$io` with the single-block instruction `$insn`.
+macro_rules! ecb1 {
+    ($insn:literal, $self:ident, $io:ident) => {
+        run_loop!(
+            $self, $io, 1, 7;
+            [
+                "2:",
+                "movdqu ({src},{n}), %xmm0",
+                concat!($insn, " ({h}), %xmm0"),
+                "jz 8f",
+                "movdqu %xmm0, ({dst},{n})",
+                next!("16"),
+            ],
+        )
+    };
+}
+
+/// XTS over the runs of eight blocks of `$io` with the wide instruction
+/// `$insn`, from and to the tweak `$t`. The tweaks of a run are in
+/// xmm8-15. A run after the first starts at `2:`, with its first tweak
+/// from the last one of the run before; the first starts at `3:`.
+macro_rules! xts8 {
+    ($insn:literal, $self:ident, $io:ident, $t:ident) => {
+        run_loop!(
+            $self, $io, 8, 15;
+            [
+                "movdqu ({tweak}), %xmm8",
+                "jmp 3f",
+                "2:",
+                xts_next!("15", "8"),
+                "3:",
+                xts_next!("8", "9"),
+                xts_next!("9", "10"),
+                xts_next!("10", "11"),
+                xts_next!("11", "12"),
+                xts_next!("12", "13"),
+                xts_next!("13", "14"),
+                xts_next!("14", "15"),
+                load8!(),
+                xor8_high!(),
+                concat!($insn, " ({h})"),
+                "jz 8f",
+                xor8_high!(),
+                store8!(),
+                next!("128"),
+                xts_next!("15", "8"),
+                "movdqu %xmm8, ({tweak})",
+            ],
+            tweak = in(reg) $t.as_mut_ptr(),
+            mask = in(reg) &XTS_MASK,
+        )
+    };
+}
+
+/// XTS over the blocks of `$io` with the single-block instruction `$insn`,
+/// from and to the tweak `$t`, which is in xmm8; xmm2 is scratch.
+macro_rules! xts1 {
+    ($insn:literal, $self:ident, $io:ident, $t:ident) => {
+        run_loop!(
+            $self, $io, 1, 15;
+            [
+                "movdqu ({tweak}), %xmm8",
+                "2:",
+                "movdqu ({src},{n}), %xmm0",
+                "pxor %xmm8, %xmm0",
+                concat!($insn, " ({h}), %xmm0"),
+                "jz 8f",
+                "pxor %xmm8, %xmm0",
+                "movdqu %xmm0, ({dst},{n})",
+                xts_double!("8", "2"),
+                next!("16"),
+                "movdqu %xmm8, ({tweak})",
+            ],
+            tweak = in(reg) $t.as_mut_ptr(),
+            mask = in(reg) &XTS_MASK,
+        )
+    };
 }
 
 // SAFETY (shared by every `asm!` below):
@@ -511,48 +584,12 @@ macro_rules! impl_loops {
         impl private::Loops for $handle {
             #[inline]
             fn ecb8(&self, _fpu: &KernelFpu, _w: &Wide, io: BlockIo<'_>, d: Direction) -> bool {
-                macro_rules! ecb8 {
-                    ($insn:literal) => {{
-                        run_loop!(
-                            self, io, 8, 7;
-                            [
-                                "2:",
-                                load8!(),
-                                concat!($insn, " ({h})"),
-                                "jz 8f",
-                                store8!(),
-                                next!("128"),
-                            ],
-                        )
-                    }};
-                }
-                match d {
-                    Direction::Encrypt => ecb8!($encwide),
-                    Direction::Decrypt => ecb8!($decwide),
-                }
+                directed!(d, $encwide, $decwide, ecb8!(self, io))
             }
 
             #[inline]
             fn ecb1(&self, _fpu: &KernelFpu, io: BlockIo<'_>, d: Direction) -> bool {
-                macro_rules! ecb1 {
-                    ($insn:literal) => {{
-                        run_loop!(
-                            self, io, 1, 7;
-                            [
-                                "2:",
-                                "movdqu ({src},{n}), %xmm0",
-                                concat!($insn, " ({h}), %xmm0"),
-                                "jz 8f",
-                                "movdqu %xmm0, ({dst},{n})",
-                                next!("16"),
-                            ],
-                        )
-                    }};
-                }
-                match d {
-                    Direction::Encrypt => ecb1!($enc),
-                    Direction::Decrypt => ecb1!($dec),
-                }
+                directed!(d, $enc, $dec, ecb1!(self, io))
             }
 
             #[inline]
@@ -724,45 +761,7 @@ macro_rules! impl_loops {
                 d: Direction,
                 t: &mut Block,
             ) -> bool {
-                macro_rules! xts8 {
-                    ($insn:literal) => {{
-                        // The tweaks of a run are in xmm8-15. A run after the first starts at `2:`,
-                        // with its first tweak from the last one of the run before; the first
-                        // starts at `3:`.
-                        run_loop!(
-                            self, io, 8, 15;
-                            [
-                                "movdqu ({tweak}), %xmm8",
-                                "jmp 3f",
-                                "2:",
-                                xts_next!("15", "8"),
-                                "3:",
-                                xts_next!("8", "9"),
-                                xts_next!("9", "10"),
-                                xts_next!("10", "11"),
-                                xts_next!("11", "12"),
-                                xts_next!("12", "13"),
-                                xts_next!("13", "14"),
-                                xts_next!("14", "15"),
-                                load8!(),
-                                xor8_high!(),
-                                concat!($insn, " ({h})"),
-                                "jz 8f",
-                                xor8_high!(),
-                                store8!(),
-                                next!("128"),
-                                xts_next!("15", "8"),
-                                "movdqu %xmm8, ({tweak})",
-                            ],
-                            tweak = in(reg) t.as_mut_ptr(),
-                            mask = in(reg) &XTS_MASK,
-                        )
-                    }};
-                }
-                match d {
-                    Direction::Encrypt => xts8!($encwide),
-                    Direction::Decrypt => xts8!($decwide),
-                }
+                directed!(d, $encwide, $decwide, xts8!(self, io, t))
             }
 
             #[inline]
@@ -773,33 +772,7 @@ macro_rules! impl_loops {
                 d: Direction,
                 t: &mut Block,
             ) -> bool {
-                macro_rules! xts1 {
-                    ($insn:literal) => {{
-                        // The tweak is in xmm8, scratch in xmm2.
-                        run_loop!(
-                            self, io, 1, 15;
-                            [
-                                "movdqu ({tweak}), %xmm8",
-                                "2:",
-                                "movdqu ({src},{n}), %xmm0",
-                                "pxor %xmm8, %xmm0",
-                                concat!($insn, " ({h}), %xmm0"),
-                                "jz 8f",
-                                "pxor %xmm8, %xmm0",
-                                "movdqu %xmm0, ({dst},{n})",
-                                xts_double!("8", "2"),
-                                next!("16"),
-                                "movdqu %xmm8, ({tweak})",
-                            ],
-                            tweak = in(reg) t.as_mut_ptr(),
-                            mask = in(reg) &XTS_MASK,
-                        )
-                    }};
-                }
-                match d {
-                    Direction::Encrypt => xts1!($enc),
-                    Direction::Decrypt => xts1!($dec),
-                }
+                directed!(d, $enc, $dec, xts1!(self, io, t))
             }
         }
     };
