@@ -18,6 +18,10 @@
 //! The key passes from the caller's buffer straight into the instruction's
 //! xmm registers (`Handle*::encode` clears them); no copy of it is made
 //! here, so there is nothing to wipe.
+//!
+//! The helpers on a request's path are `#[inline(always)]`, as the
+//! loops of `kernel::x86::keylocker::Modes` are: each call level would
+//! cost a dozen instructions per request.
 
 use kernel::{
     crypto::skcipher::Data,
@@ -31,7 +35,6 @@ use kernel::{
             Block,
             BlockIo,
             Direction,
-            Enabled,
             Handle as _,
             Handle128,
             Handle256,
@@ -47,6 +50,7 @@ use kernel::{
 pub(crate) const NO_FPU: Error = EOPNOTSUPP;
 
 /// Opens an FPU section, or fails with [`NO_FPU`].
+#[inline(always)]
 fn fpu() -> Result<KernelFpu> {
     KernelFpu::begin().ok_or(NO_FPU)
 }
@@ -113,38 +117,29 @@ impl KlKey {
 ///
 /// Fails with `ENOKEY` if the key was lost or re-initialised since the
 /// handle was made, and [`NO_FPU`] if the FPU is not usable here.
+#[inline(always)]
 pub(crate) fn with_handle<R>(key: &KlKey, f: impl FnOnce(&Cipher<'_>) -> Result<R>) -> Result<R> {
     let fpu = fpu()?;
-    let enabled = active()?;
-    f(&key.cipher(&fpu, &enabled)?)
+    f(&key.cipher(&fpu)?)
 }
 
 /// Runs `f` with two handles in one FPU section; see [`with_handle`].
+#[inline(always)]
 pub(crate) fn with_handles<R>(
     a: &KlKey,
     b: &KlKey,
     f: impl FnOnce(&Cipher<'_>, &Cipher<'_>) -> Result<R>,
 ) -> Result<R> {
     let fpu = fpu()?;
-    let enabled = active()?;
-    f(&a.cipher(&fpu, &enabled)?, &b.cipher(&fpu, &enabled)?)
-}
-
-/// The proof that Key Locker is active, read in the open FPU section.
-#[inline]
-fn active() -> Result<Enabled> {
-    match keylocker::state() {
-        State::Active(enabled) => Ok(enabled),
-        _ => Err(ENOKEY),
-    }
+    f(&a.cipher(&fpu)?, &b.cipher(&fpu)?)
 }
 
 impl KlKey {
     /// Returns the handle for use in the open section `fpu`, if the
-    /// wrapping key it was made under is the one `enabled` says is loaded.
-    fn cipher<'a>(&'a self, fpu: &'a KernelFpu, enabled: &Enabled) -> Result<Cipher<'a>> {
-        let generation = with_kl_handle!(&self.handle, |h| h.generation());
-        if enabled.generation() != generation {
+    /// wrapping key it was made under is the one loaded now.
+    #[inline(always)]
+    fn cipher<'a>(&'a self, fpu: &'a KernelFpu) -> Result<Cipher<'a>> {
+        if !with_kl_handle!(&self.handle, |h| h.generation()).is_active() {
             return Err(ENOKEY);
         }
         Ok(Cipher {
@@ -178,36 +173,61 @@ pub(crate) fn whole_blocks(data: Data<'_>) -> BlockIo<'_> {
 
 impl Cipher<'_> {
     /// Encrypts one block in place; on failure the block is unchanged.
+    #[inline(always)]
     pub(crate) fn encrypt(&self, block: &mut Block) -> Result {
         with_kl_handle!(self.handle, |h| h.encrypt(self.fpu, block)).map_err(rejected)
     }
 
     /// Decrypts one block in place; on failure the block is unchanged.
+    #[inline(always)]
     pub(crate) fn decrypt(&self, block: &mut Block) -> Result {
         with_kl_handle!(self.handle, |h| h.decrypt(self.fpu, block)).map_err(rejected)
     }
 
     /// ECB over `io`.
+    #[inline(always)]
     pub(crate) fn ecb(&self, io: BlockIo<'_>, dir: Direction) -> Result {
         let (fpu, wide) = (self.fpu, self.wide);
         with_kl_handle!(self.handle, |h| h.ecb(fpu, wide, io, dir)).map_err(rejected)
     }
 
     /// CBC over `io`; `iv` becomes the last ciphertext block.
+    #[inline(always)]
     pub(crate) fn cbc(&self, io: BlockIo<'_>, dir: Direction, iv: &mut Block) -> Result {
         let (fpu, wide) = (self.fpu, self.wide);
         with_kl_handle!(self.handle, |h| h.cbc(fpu, wide, io, dir, iv)).map_err(rejected)
     }
 
     /// CTR over `io`, from the big-endian counter `ctr`, which advances.
+    #[inline(always)]
     pub(crate) fn ctr(&self, io: BlockIo<'_>, ctr: &mut Block) -> Result {
         with_kl_handle!(self.handle, |h| h.ctr(self.fpu, self.wide, io, ctr)).map_err(rejected)
     }
 
-    /// XTS over `io` from `tweak`, which advances.
-    pub(crate) fn xts(&self, io: BlockIo<'_>, dir: Direction, tweak: &mut Block) -> Result {
+    /// XTS over `io` from `tweak`, which advances. If `iv_key` (the tweak
+    /// key, of the same size) is given, `tweak` holds the IV, encrypted
+    /// with it first.
+    #[inline(always)]
+    pub(crate) fn xts(
+        &self,
+        io: BlockIo<'_>,
+        dir: Direction,
+        tweak: &mut Block,
+        iv_key: Option<&Cipher<'_>>,
+    ) -> Result {
         let (fpu, wide) = (self.fpu, self.wide);
-        with_kl_handle!(self.handle, |h| h.xts(fpu, wide, io, dir, tweak)).map_err(rejected)
+        match (self.handle, iv_key.map(|k| k.handle)) {
+            (KlHandle::Aes128(h), None) => h.xts(fpu, wide, io, dir, tweak, None),
+            (KlHandle::Aes128(h), Some(KlHandle::Aes128(k))) => {
+                h.xts(fpu, wide, io, dir, tweak, Some(k))
+            }
+            (KlHandle::Aes256(h), None) => h.xts(fpu, wide, io, dir, tweak, None),
+            (KlHandle::Aes256(h), Some(KlHandle::Aes256(k))) => {
+                h.xts(fpu, wide, io, dir, tweak, Some(k))
+            }
+            _ => return Err(EINVAL),
+        }
+        .map_err(rejected)
     }
 }
 

@@ -61,25 +61,11 @@ fn next_tweak(t: u128) -> u128 {
     (t << 1) ^ if t >> 127 != 0 { 0x87 } else { 0 }
 }
 
-/// A running tweak: the encrypted IV, advanced once per block, as the
-/// little-endian bytes the XTS loops take. (Aligned, so that an
-/// `Option<Tweak>` moves it whole.)
-#[repr(align(16))]
-struct Tweak(Block);
-
-impl Tweak {
-    fn first(c: &Cipher<'_>, iv: &Block) -> Result<Self> {
-        let mut t = *iv;
-        c.encrypt(&mut t)?;
-        Ok(Self(t))
-    }
-
-    /// Returns the current tweak and advances to the next one.
-    fn take(&mut self) -> Block {
-        let t = self.0;
-        self.0 = next_tweak(u128::from_le_bytes(t)).to_le_bytes();
-        t
-    }
+/// Returns the running tweak `t` (little-endian) and advances it.
+fn take(t: &mut Block) -> Block {
+    let now = *t;
+    *t = next_tweak(u128::from_le_bytes(now)).to_le_bytes();
+    now
 }
 
 /// XORs `b` into `a`.
@@ -100,9 +86,9 @@ fn xts_one(c: &Cipher<'_>, b: &mut Block, t: &Block, dir: Direction) -> Result {
 
 /// Ciphertext stealing over the last full block and the partial one after
 /// it, both in `buf` (IEEE 1619, section 5.3.2 and 5.4.2).
-fn xts_steal(c: &Cipher<'_>, buf: &mut [u8], tweak: &mut Tweak, dir: Direction) -> Result {
-    let t1 = tweak.take();
-    let t2 = tweak.take();
+fn xts_steal(c: &Cipher<'_>, buf: &mut [u8], tweak: &mut Block, dir: Direction) -> Result {
+    let t1 = take(tweak);
+    let t2 = take(tweak);
     // Decryption undoes the last step first, so it uses the tweaks in the
     // opposite order.
     let (first, second) = match dir {
@@ -118,23 +104,6 @@ fn xts_steal(c: &Cipher<'_>, buf: &mut [u8], tweak: &mut Tweak, dir: Direction) 
         core::mem::swap(h, p);
     }
     xts_one(c, head, &second, dir)
-}
-
-/// Runs `f` with the data key and the running tweak in one FPU section,
-/// making the tweak from `iv` first if none is made yet.
-fn xts_step(
-    keys: &KlKeys,
-    iv: &Block,
-    tweak: &mut Option<Tweak>,
-    f: impl FnOnce(&Cipher<'_>, &mut Tweak) -> Result,
-) -> Result {
-    with_handles(&keys.data, &keys.tweak, |data, tweak_key| {
-        let t = match tweak {
-            Some(t) => t,
-            None => tweak.insert(Tweak::first(tweak_key, iv)?),
-        };
-        f(data, t)
-    })
 }
 
 /// Returns the length of the part of a request that is walked: everything
@@ -156,18 +125,30 @@ fn crypt(ctx: &XtsCtx, req: &mut Request, dir: Direction) -> Result {
     let iv: Block = req.iv().try_into().map_err(|_| EINVAL)?;
     let main = walked_len(len);
     match ctx {
-        TfmKey::Kl(keys) => crypt_kl(keys, req, &iv, main, dir),
+        TfmKey::Kl(keys) => crypt_kl(keys, req, iv, main, dir),
         TfmKey::Lib(lib) => crypt_lib(lib, req, iv, main, dir),
         TfmKey::Empty => Err(ENOKEY),
     }
 }
 
-fn crypt_kl(keys: &KlKeys, req: &mut Request, iv: &Block, main: usize, dir: Direction) -> Result {
-    let mut tweak = None;
+fn crypt_kl(keys: &KlKeys, req: &mut Request, iv: Block, main: usize, dir: Direction) -> Result {
+    // The IV, until the first step encrypts it into the first tweak.
+    let mut tweak = iv;
+    let mut first = true;
     walk_and_steal(req, main, |piece| {
-        xts_step(keys, iv, &mut tweak, |c, t| match piece {
-            Piece::Blocks(data) => c.xts(whole_blocks(data), dir, &mut t.0),
-            Piece::Tail(buf) => xts_steal(c, buf, t, dir),
+        with_handles(&keys.data, &keys.tweak, |c, tweak_key| {
+            let iv_key = first.then_some(tweak_key);
+            match piece {
+                Piece::Blocks(data) => c.xts(whole_blocks(data), dir, &mut tweak, iv_key)?,
+                Piece::Tail(buf) => {
+                    if let Some(k) = iv_key {
+                        k.encrypt(&mut tweak)?;
+                    }
+                    xts_steal(c, buf, &mut tweak, dir)?
+                }
+            }
+            first = false;
+            Ok(())
         })
     })
 }

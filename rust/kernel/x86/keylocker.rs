@@ -18,8 +18,9 @@
 //!
 //! Every instruction runs inside a [`KernelFpu`](crate::x86::fpu::KernelFpu)
 //! section. Data moves between memory and xmm registers inside the `asm!`
-//! blocks only, because the kernel is built without SSE; every xmm register
-//! that held key material or data is cleared before the block ends.
+//! blocks only, because the kernel is built without SSE. Every xmm register
+//! that held key material is cleared before the block ends; the block-cipher
+//! loops of [`Modes`] leave request data there, as the AES-NI code does.
 //!
 //! C header: [`arch/x86/include/asm/keylocker.h`](srctree/arch/x86/include/asm/keylocker.h)
 //!
@@ -74,6 +75,20 @@ impl Generation {
     /// Returns the generation as a number (1 for the first initialisation).
     pub fn as_u64(self) -> u64 {
         self.0
+    }
+
+    /// Whether Key Locker is active in this generation now: whether
+    /// [`state`] would return [`State::Active`] with it, without decoding
+    /// the rest. A request checks this for its handle's generation inside
+    /// its FPU section, before any Key Locker instruction.
+    #[inline]
+    pub fn is_active(self) -> bool {
+        // SAFETY: `keylocker_state_read` reads an atomic word and has no
+        // preconditions.
+        let word = unsafe { bindings::keylocker_state_read() };
+        (word & u64::from(bindings::KEYLOCKER_STATE_MASK))
+            == u64::from(bindings::KEYLOCKER_STATE_ACTIVE)
+            && word >> bindings::KEYLOCKER_STATE_BITS == self.0
     }
 }
 

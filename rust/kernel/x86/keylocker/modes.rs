@@ -13,8 +13,17 @@
 //! bit beyond the baseline of x86-64 is needed.
 //!
 //! Every loop stops at the first instruction that rejects the handle and
-//! reports it; the blocks from there on are not written. Every xmm register
-//! a loop used is cleared before it returns.
+//! reports it; the blocks from there on are not written.
+//!
+//! The loops leave request data in the xmm registers, as the AES-NI code
+//! does: plaintext, ciphertext, tweaks and keystream, never a key, which
+//! stays wrapped in the handle. What a kernel FPU section leaves there is
+//! not saved to memory: the next return to user space loads the task's
+//! own state over it.
+//!
+//! The methods and loops are `#[inline(always)]`: a request's path then
+//! compiles into one function around its loops, where each call level
+//! would cost a dozen instructions per request (`make bench` counts them).
 
 use super::{
     aes::{
@@ -57,6 +66,23 @@ pub enum Direction {
     Decrypt,
 }
 
+/// Runs `$eight` on the runs of eight blocks at the start of `$io` (as
+/// `$runs`, with the proof `$w`) if the wide instructions may be used,
+/// then `$one` on the blocks left (as `$rest`); neither runs with no
+/// blocks. Both return whether every instruction accepted the handle.
+/// A macro, not a function taking closures, so that the loops are
+/// inlined into the mode.
+macro_rules! by_eight {
+    ($wide:expr, $io:expr; |$w:ident, $runs:ident| $eight:expr; |$rest:ident| $one:expr) => {{
+        let (eights, $rest) = split_eight($wide, $io);
+        let ran = match eights {
+            Some(($w, $runs)) => $eight,
+            None => true,
+        };
+        ok(ran && ($rest.is_empty() || $one))
+    }};
+}
+
 /// Block-cipher modes over the blocks of a [`BlockIo`], in one FPU section.
 ///
 /// Each method fails with [`HandleRejected`] when an instruction rejects
@@ -68,18 +94,18 @@ pub enum Direction {
 /// [`Handle256`] only.
 pub trait Modes: private::Loops {
     /// ECB.
+    #[inline(always)]
     fn ecb(&self, fpu: &KernelFpu, wide: Option<&Wide>, io: BlockIo<'_>, d: Direction) -> Ran {
-        by_eight(
-            wide,
-            io,
-            &mut (),
-            |io, w, ()| self.ecb8(fpu, w, io, d),
-            |io, ()| self.ecb1(fpu, io, d),
+        by_eight!(
+            wide, io;
+            |w, runs| self.ecb8(fpu, w, runs, d);
+            |rest| self.ecb1(fpu, rest, d)
         )
     }
 
     /// CBC: `iv` becomes the last ciphertext block. Encryption is
     /// sequential, one block per instruction, so it does not use `wide`.
+    #[inline(always)]
     fn cbc(
         &self,
         fpu: &KernelFpu,
@@ -90,18 +116,17 @@ pub trait Modes: private::Loops {
     ) -> Ran {
         match d {
             Direction::Encrypt => ok(io.is_empty() || self.cbc_encrypt1(fpu, io, iv)),
-            Direction::Decrypt => by_eight(
-                wide,
-                io,
-                iv,
-                |io, w, iv| self.cbc_decrypt8(fpu, w, io, iv),
-                |io, iv| self.cbc_decrypt1(fpu, io, iv),
+            Direction::Decrypt => by_eight!(
+                wide, io;
+                |w, runs| self.cbc_decrypt8(fpu, w, runs, iv);
+                |rest| self.cbc_decrypt1(fpu, rest, iv)
             ),
         }
     }
 
     /// CTR with a 128-bit big-endian counter: XORs the keystream into the
     /// blocks and leaves `ctr` at the counter after the last one.
+    #[inline(always)]
     fn ctr(&self, fpu: &KernelFpu, wide: Option<&Wide>, io: BlockIo<'_>, ctr: &mut Block) -> Ran {
         let counter = u128::from_be_bytes(*ctr);
         let (mut hi, mut lo) = ((counter >> 64) as u64, counter as u64);
@@ -115,12 +140,10 @@ pub trait Modes: private::Loops {
             };
             let (now, rest) = io.split_at(room);
             let hi_bytes = u64::from_ne_bytes(hi.to_be_bytes());
-            res = by_eight(
-                wide,
-                now,
-                &mut lo,
-                |io, w, lo| self.ctr8(fpu, w, io, hi_bytes, lo),
-                |io, lo| self.ctr1(fpu, io, hi_bytes, lo),
+            res = by_eight!(
+                wide, now;
+                |w, runs| self.ctr8(fpu, w, runs, hi_bytes, &mut lo);
+                |rest| self.ctr1(fpu, rest, hi_bytes, &mut lo)
             );
             if res.is_ok() && lo == 0 {
                 hi = hi.wrapping_add(1);
@@ -131,8 +154,10 @@ pub trait Modes: private::Loops {
         res
     }
 
-    /// XTS of whole blocks: `tweak` is the encrypted IV, or the tweak a
-    /// previous call left, and becomes the tweak of the next block.
+    /// XTS of whole blocks. `tweak` is the tweak of the first block, or,
+    /// if `iv_key` (the tweak key) is given, the IV, which is encrypted
+    /// with it first; it becomes the tweak of the block after the last.
+    #[inline(always)]
     fn xts(
         &self,
         fpu: &KernelFpu,
@@ -140,13 +165,20 @@ pub trait Modes: private::Loops {
         io: BlockIo<'_>,
         d: Direction,
         tweak: &mut Block,
+        iv_key: Option<&Self>,
     ) -> Ran {
-        by_eight(
-            wide,
-            io,
-            tweak,
-            |io, w, t| self.xts8(fpu, w, io, d, t),
-            |io, t| self.xts1(fpu, io, d, t),
+        if io.is_empty() {
+            return iv_key.map_or(Ok(()), |k| k.encrypt_block(fpu, tweak));
+        }
+        let mut iv_key = iv_key;
+        by_eight!(
+            wide, io;
+            |w, runs| {
+                let ran = self.xts8(fpu, w, runs, d, tweak, iv_key);
+                iv_key = None;
+                ran
+            };
+            |rest| self.xts1(fpu, rest, d, tweak, iv_key)
         )
     }
 }
@@ -165,28 +197,22 @@ fn ok(ran: bool) -> Ran {
     }
 }
 
-/// Runs `eight` on the runs of eight blocks at the start of `io` if the
-/// wide instructions may be used, then `one` on the blocks left; neither
-/// is called with no blocks. Both get `state` (an IV, counter or tweak).
-fn by_eight<'a, S: ?Sized>(
-    wide: Option<&Wide>,
+/// Splits `io` into its runs of eight blocks, with the proof `wide`, if
+/// the wide instructions may be used and there is at least one run, and
+/// the blocks left.
+#[inline(always)]
+fn split_eight<'a, 'w>(
+    wide: Option<&'w Wide>,
     io: BlockIo<'a>,
-    state: &mut S,
-    eight: impl FnOnce(BlockIo<'a>, &Wide, &mut S) -> bool,
-    one: impl FnOnce(BlockIo<'a>, &mut S) -> bool,
-) -> Ran {
-    let rest = match wide {
-        Some(w) => {
-            let n = io.len() - io.len() % 8;
-            let (runs, rest) = io.split_at(n);
-            if !runs.is_empty() && !eight(runs, w, state) {
-                return Err(HandleRejected);
-            }
-            rest
+) -> (Option<(&'w Wide, BlockIo<'a>)>, BlockIo<'a>) {
+    match wide {
+        Some(w) if io.len() >= 8 => {
+            let runs = io.len() - io.len() % 8;
+            let (runs, rest) = io.split_at(runs);
+            (Some((w, runs)), rest)
         }
-        None => io,
-    };
-    ok(rest.is_empty() || one(rest, state))
+        _ => (None, io),
+    }
 }
 
 mod private {
@@ -198,8 +224,11 @@ mod private {
     /// eight-block loops, which take [`Wide`], over its `io.len() / 8` runs
     /// of eight; an empty `io` does nothing) and returns whether every
     /// instruction accepted the handle. The CTR loops count in the low half
-    /// `lo` of the counter only: the caller splits where it wraps.
+    /// `lo` of the counter only: the caller splits where it wraps. The XTS
+    /// loops first encrypt the tweak with `iv_key` if it is given.
+    /// `encrypt_block` is the handle's single-block encryption.
     pub trait Loops {
+        fn encrypt_block(&self, fpu: &KernelFpu, block: &mut Block) -> Ran;
         fn ecb8(&self, fpu: &KernelFpu, wide: &Wide, io: BlockIo<'_>, d: Direction) -> bool;
         fn ecb1(&self, fpu: &KernelFpu, io: BlockIo<'_>, d: Direction) -> bool;
         fn cbc_encrypt1(&self, fpu: &KernelFpu, io: BlockIo<'_>, iv: &mut Block) -> bool;
@@ -214,17 +243,24 @@ mod private {
             io: BlockIo<'_>,
             d: Direction,
             tweak: &mut Block,
+            iv_key: Option<&Self>,
         ) -> bool;
-        fn xts1(&self, fpu: &KernelFpu, io: BlockIo<'_>, d: Direction, tweak: &mut Block) -> bool;
+        fn xts1(
+            &self,
+            fpu: &KernelFpu,
+            io: BlockIo<'_>,
+            d: Direction,
+            tweak: &mut Block,
+            iv_key: Option<&Self>,
+        ) -> bool;
     }
 }
 
 // The loops below share a shape: `{src}` and `{dst}` point just past the
 // blocks, and `{n}` counts from minus their length in bytes up to zero,
 // which ends the loop at `2:`; an instruction that rejects the handle
-// (ZF=1) jumps to `8:`, which sets `{failed}`; `9:` clears the xmm
-// registers. Each function returns before its loop when there is nothing
-// to do.
+// (ZF=1) jumps to `8:`, which sets `{failed}`. Each function returns
+// before its loop when there is nothing to do.
 
 /// Loads eight blocks from `{src}` into xmm0-7.
 macro_rules! load8 {
@@ -281,37 +317,10 @@ macro_rules! next {
     };
 }
 
-/// The end of every loop: `8:` records a rejected handle, `9:` clears
-/// xmm0-7 or xmm0-15.
-macro_rules! fail_and_clear {
-    (7) => {
-        concat!(
-            "jmp 9f\n",
-            "8:\n",
-            "mov $1, {failed:e}\n",
-            "9:\n",
-            "pxor %xmm0, %xmm0\n",
-            "pxor %xmm1, %xmm1\n",
-            "pxor %xmm2, %xmm2\n",
-            "pxor %xmm3, %xmm3\n",
-            "pxor %xmm4, %xmm4\n",
-            "pxor %xmm5, %xmm5\n",
-            "pxor %xmm6, %xmm6\n",
-            "pxor %xmm7, %xmm7\n",
-        )
-    };
-    (15) => {
-        concat!(
-            fail_and_clear!(7),
-            "pxor %xmm8, %xmm8\n",
-            "pxor %xmm9, %xmm9\n",
-            "pxor %xmm10, %xmm10\n",
-            "pxor %xmm11, %xmm11\n",
-            "pxor %xmm12, %xmm12\n",
-            "pxor %xmm13, %xmm13\n",
-            "pxor %xmm14, %xmm14\n",
-            "pxor %xmm15, %xmm15\n",
-        )
+/// The end of every loop: `8:` records a rejected handle.
+macro_rules! fail {
+    () => {
+        concat!("jmp 9f\n", "8:\n", "mov $1, {failed:e}\n", "9:\n")
     };
 }
 
@@ -398,20 +407,20 @@ macro_rules! io_operands {
 /// xmm0-`$last` as clobbers.
 macro_rules! loop_asm {
     (7, $common:tt; [$($t:expr),* $(,)?], $($ops:tt)*) => {
-        loop_asm!(@asm fail_and_clear!(7), $common; [$($t),*], $($ops)*)
+        loop_asm!(@asm $common; [$($t),*], $($ops)*)
     };
     (15, $common:tt; [$($t:expr),* $(,)?], $($ops:tt)*) => {
         loop_asm!(
-            @asm fail_and_clear!(15), $common; [$($t),*], $($ops)*
+            @asm $common; [$($t),*], $($ops)*
             out("xmm8") _, out("xmm9") _, out("xmm10") _, out("xmm11") _,
             out("xmm12") _, out("xmm13") _, out("xmm14") _, out("xmm15") _,
         )
     };
-    (@asm $end:expr, ($src:ident, $dst:ident, $n:ident, $h:expr, $failed:ident);
+    (@asm ($src:ident, $dst:ident, $n:ident, $h:expr, $failed:ident);
      [$($t:expr),*], $($ops:tt)*) => {
         asm!(
             $($t,)*
-            $end,
+            fail!(),
             src = in(reg) $src,
             dst = in(reg) $dst,
             n = inout(reg) $n => _,
@@ -499,16 +508,33 @@ macro_rules! ecb1 {
     };
 }
 
+/// Loads the first tweak from `{tweak}` into xmm8 and, if `{k}` is not
+/// null, encrypts it with the handle there using `$enc`; then jumps to
+/// `$start:` (the loop's first step).
+macro_rules! xts_first {
+    ($enc:literal, $start:literal) => {
+        concat!(
+            "movdqu ({tweak}), %xmm8\n",
+            "test {k}, {k}\n",
+            concat!("jz ", $start, "f\n"),
+            concat!($enc, " ({k}), %xmm8\n"),
+            "jz 8f\n",
+        )
+    };
+}
+
 /// XTS over the runs of eight blocks of `$io` with the wide instruction
-/// `$insn`, from and to the tweak `$t`. The tweaks of a run are in
-/// xmm8-15. A run after the first starts at `2:`, with its first tweak
-/// from the last one of the run before; the first starts at `3:`.
+/// `$insn`, from and to the tweak `$t`; if `$k` holds the tweak key's
+/// handle, `$t` holds the IV, encrypted with `$enc` first. The tweaks of a
+/// run are in xmm8-15. A run after the first starts at `2:`, with its
+/// first tweak from the last one of the run before; the first starts at
+/// `3:`.
 macro_rules! xts8 {
-    ($insn:literal, $self:ident, $io:ident, $t:ident) => {
+    ($insn:literal, $self:ident, $io:ident, $t:ident, $k:ident, $enc:literal) => {
         run_loop!(
             $self, $io, 8, 15;
             [
-                "movdqu ({tweak}), %xmm8",
+                xts_first!($enc, "3"),
                 "jmp 3f",
                 "2:",
                 xts_next!("15", "8"),
@@ -531,19 +557,21 @@ macro_rules! xts8 {
                 "movdqu %xmm8, ({tweak})",
             ],
             tweak = in(reg) $t.as_mut_ptr(),
+            k = in(reg) $k.map_or(core::ptr::null(), |k| k.bytes.as_ptr()),
             mask = in(reg) &XTS_MASK,
         )
     };
 }
 
 /// XTS over the blocks of `$io` with the single-block instruction `$insn`,
-/// from and to the tweak `$t`, which is in xmm8; xmm2 is scratch.
+/// from and to the tweak `$t`, which is in xmm8 (the IV first, as in
+/// [`xts8`], if `$k` holds the tweak key's handle); xmm2 is scratch.
 macro_rules! xts1 {
-    ($insn:literal, $self:ident, $io:ident, $t:ident) => {
+    ($insn:literal, $self:ident, $io:ident, $t:ident, $k:ident, $enc:literal) => {
         run_loop!(
             $self, $io, 1, 15;
             [
-                "movdqu ({tweak}), %xmm8",
+                xts_first!($enc, "2"),
                 "2:",
                 "movdqu ({src},{n}), %xmm0",
                 "pxor %xmm8, %xmm0",
@@ -556,6 +584,7 @@ macro_rules! xts1 {
                 "movdqu %xmm8, ({tweak})",
             ],
             tweak = in(reg) $t.as_mut_ptr(),
+            k = in(reg) $k.map_or(core::ptr::null(), |k| k.bytes.as_ptr()),
             mask = in(reg) &XTS_MASK,
         )
     };
@@ -569,30 +598,35 @@ macro_rules! xts1 {
 //   an oops, not a memory access, and callers that check the generation in
 //   this FPU section never get there.
 // - An FPU section is open (`_fpu`); every xmm register used is declared
-//   clobbered and cleared before the block ends. Only SSE2 instructions
-//   are used besides Key Locker's.
+//   clobbered. Only SSE2 instructions are used besides Key Locker's.
 // - By the `BlockIo` invariant, the source is readable and the
 //   destination writable for the `io.len()` blocks; a loop touches the
 //   first `{n}` bytes' worth below `{src}` and `{dst}`, at least one block,
 //   and the two are equal or disjoint: a loop reads every source block it
 //   needs before it writes the destination block at the same address. The
-//   handle is readable for its size, and the IV, tweak and constants are
+//   handle (`{h}`, and for XTS the tweak key's at `{k}` unless it is null)
+//   is readable for its size, and the IV, tweak and constants are
 //   separate 16-byte objects. Only the constants, `Xmm`, are aligned: the
 //   others are loaded and stored with `movdqu`.
 macro_rules! impl_loops {
     ($handle:ty, $enc:literal, $dec:literal, $encwide:literal, $decwide:literal) => {
         impl private::Loops for $handle {
-            #[inline]
+            #[inline(always)]
+            fn encrypt_block(&self, fpu: &KernelFpu, block: &mut Block) -> Ran {
+                self.encrypt(fpu, block)
+            }
+
+            #[inline(always)]
             fn ecb8(&self, _fpu: &KernelFpu, _w: &Wide, io: BlockIo<'_>, d: Direction) -> bool {
                 directed!(d, $encwide, $decwide, ecb8!(self, io))
             }
 
-            #[inline]
+            #[inline(always)]
             fn ecb1(&self, _fpu: &KernelFpu, io: BlockIo<'_>, d: Direction) -> bool {
                 directed!(d, $enc, $dec, ecb1!(self, io))
             }
 
-            #[inline]
+            #[inline(always)]
             fn cbc_encrypt1(&self, _fpu: &KernelFpu, io: BlockIo<'_>, iv: &mut Block) -> bool {
                 // The chaining value stays in xmm1; `iv` is written only if every block
                 // succeeded.
@@ -613,7 +647,7 @@ macro_rules! impl_loops {
                 )
             }
 
-            #[inline]
+            #[inline(always)]
             fn cbc_decrypt8(
                 &self,
                 _fpu: &KernelFpu,
@@ -649,7 +683,7 @@ macro_rules! impl_loops {
                 )
             }
 
-            #[inline]
+            #[inline(always)]
             fn cbc_decrypt1(&self, _fpu: &KernelFpu, io: BlockIo<'_>, iv: &mut Block) -> bool {
                 // xmm1 holds the chaining value, xmm2 the ciphertext block that becomes the
                 // next.
@@ -672,7 +706,7 @@ macro_rules! impl_loops {
                 )
             }
 
-            #[inline]
+            #[inline(always)]
             fn ctr8(
                 &self,
                 _fpu: &KernelFpu,
@@ -682,7 +716,7 @@ macro_rules! impl_loops {
                 lo: &mut u64,
             ) -> bool {
                 // The caller keeps `lo` from wrapping inside the loop; the keystream exists
-                // only in xmm0-7, which are cleared. Counter block 0 of a run is built from
+                // only in xmm0-7. Counter block 0 of a run is built from
                 // `{lo}`; the others add one to the block before in its last byte (`4:`),
                 // unless that byte overflows in the run, when they are built from `{lo}` as
                 // well.
@@ -731,7 +765,7 @@ macro_rules! impl_loops {
                 )
             }
 
-            #[inline]
+            #[inline(always)]
             fn ctr1(&self, _fpu: &KernelFpu, io: BlockIo<'_>, hi: u64, lo: &mut u64) -> bool {
                 // As `ctr8`, one block at a time.
                 run_loop!(
@@ -752,7 +786,7 @@ macro_rules! impl_loops {
                 )
             }
 
-            #[inline]
+            #[inline(always)]
             fn xts8(
                 &self,
                 _fpu: &KernelFpu,
@@ -760,19 +794,21 @@ macro_rules! impl_loops {
                 io: BlockIo<'_>,
                 d: Direction,
                 t: &mut Block,
+                k: Option<&Self>,
             ) -> bool {
-                directed!(d, $encwide, $decwide, xts8!(self, io, t))
+                directed!(d, $encwide, $decwide, xts8!(self, io, t, k, $enc))
             }
 
-            #[inline]
+            #[inline(always)]
             fn xts1(
                 &self,
                 _fpu: &KernelFpu,
                 io: BlockIo<'_>,
                 d: Direction,
                 t: &mut Block,
+                k: Option<&Self>,
             ) -> bool {
-                directed!(d, $enc, $dec, xts1!(self, io, t))
+                directed!(d, $enc, $dec, xts1!(self, io, t, k, $enc))
             }
         }
     };
