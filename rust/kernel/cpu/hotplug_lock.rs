@@ -69,9 +69,14 @@ impl CpusReadGuard {
             f: Option<F>,
             r: Option<R>,
         }
-        extern "C" fn trampoline<R, F: FnOnce(CpuId) -> R>(par: *mut c_void) -> c_int {
-            // SAFETY: `par` is the `Call` below, which the calling task does
-            // not touch until `smp_call_on_cpu` has returned.
+        /// # Safety
+        ///
+        /// `par` must point to a `Call<R, F>` that nothing else uses during
+        /// the call.
+        unsafe extern "C" fn trampoline<R, F: FnOnce(CpuId) -> R>(par: *mut c_void) -> c_int {
+            // SAFETY: By the function's safety requirements; `par` is the
+            // `Call` below, which the calling task does not touch until
+            // `smp_call_on_cpu` has returned.
             let call = unsafe { &mut *par.cast::<Call<R, F>>() };
             if let Some(f) = call.f.take() {
                 call.r = Some(f(CpuId::current()));
@@ -84,8 +89,9 @@ impl CpusReadGuard {
         };
         let par = (&raw mut call).cast::<c_void>();
         // SAFETY: `trampoline::<R, F>` has the signature `smp_call_on_cpu`
-        // expects, and `par` stays valid because it waits for the work to
-        // finish.
+        // expects, and its requirement holds: `par` is a `Call<R, F>` that
+        // stays valid and unused here because `smp_call_on_cpu` waits for
+        // the work to finish.
         to_result(unsafe {
             bindings::smp_call_on_cpu(cpu.as_u32(), Some(trampoline::<R, F>), par, false)
         })?;
