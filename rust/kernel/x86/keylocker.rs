@@ -83,13 +83,19 @@ impl Generation {
     /// its FPU section, before any Key Locker instruction.
     #[inline]
     pub fn is_active(self) -> bool {
-        // SAFETY: `keylocker_state_read` reads an atomic word and has no
-        // preconditions.
-        let word = unsafe { bindings::keylocker_state_read() };
+        let word = state_word();
         (word & u64::from(bindings::KEYLOCKER_STATE_MASK))
             == u64::from(bindings::KEYLOCKER_STATE_ACTIVE)
             && word >> bindings::KEYLOCKER_STATE_BITS == self.0
     }
+}
+
+/// Reads the published state word (see `asm/keylocker.h`).
+#[inline]
+fn state_word() -> u64 {
+    // SAFETY: `keylocker_state_read` reads an atomic word and has no
+    // preconditions.
+    unsafe { bindings::keylocker_state_read() }
 }
 
 /// The system's Key Locker state.
@@ -192,9 +198,7 @@ impl Enabled {
 /// ```
 #[inline]
 pub fn state() -> State {
-    // SAFETY: `keylocker_state_read` reads an atomic word and has no
-    // preconditions.
-    let word = unsafe { bindings::keylocker_state_read() };
+    let word = state_word();
     let generation = Generation(word >> bindings::KEYLOCKER_STATE_BITS);
     let features = Features {
         wide: word & u64::from(bindings::KEYLOCKER_STATE_WIDE) != 0,
