@@ -14,6 +14,12 @@ rust_helper_crypto_skcipher_ivsize(struct crypto_skcipher *tfm)
 	return crypto_skcipher_ivsize(tfm);
 }
 
+__rust_helper unsigned int
+rust_helper_crypto_skcipher_blocksize(struct crypto_skcipher *tfm)
+{
+	return crypto_skcipher_blocksize(tfm);
+}
+
 __rust_helper struct crypto_skcipher *
 rust_helper_crypto_skcipher_reqtfm(struct skcipher_request *req)
 {
@@ -24,4 +30,9 @@ __rust_helper int rust_helper___xts_verify_key(const u8 *key, size_t keylen,
 					       int flags)
 {
 	return __xts_verify_key(key, keylen, flags);
+}
+
+__rust_helper void *rust_helper_sg_virt(struct scatterlist *sg)
+{
+	return sg_virt(sg);
 }

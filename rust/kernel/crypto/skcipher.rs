@@ -25,9 +25,12 @@
 //!   hands the driver one virtually contiguous [`Chunk`], whose [`Data`] is
 //!   either one buffer to transform in place or a source to read and a
 //!   separate destination to write, so an out-of-place request costs no
-//!   copy. A step whose source and destination overlap without being the
-//!   same (which the crypto API does not allow) fails with `EINVAL` rather
-//!   than hand out overlapping references. When a request fails, its
+//!   copy. On x86-64 a request of up to a page whose source and
+//!   destination each lie in one scatterlist entry (a dm-crypt sector, most
+//!   AF_ALG requests) is a single step without the `skcipher_walk`
+//!   machinery, as in the AES-NI glue. A step whose source and destination
+//!   overlap without being the same (which the crypto API does not allow)
+//!   fails with `EINVAL` rather than hand out overlapping references. When a request fails, its
 //!   destination is zeroed over the request's length, so a partial result
 //!   never stays there.
 //! - Ciphertext stealing and similar tails need the last bytes of a request
@@ -51,6 +54,7 @@ use crate::{
     types::Opaque, //
 };
 use core::{
+    marker::PhantomData,
     mem::{
         align_of,
         size_of,
@@ -414,6 +418,23 @@ impl Request {
         unsafe { core::slice::from_raw_parts((*req).iv, ivsize as usize) }
     }
 
+    /// Returns all of the request's data and its IV in one piece, if the
+    /// request is one: it has data but no more than a page, and its source
+    /// and destination each lie in the first entry of their scatterlist (on
+    /// x86-64 only; see the module documentation). Otherwise returns
+    /// `None`, and the caller walks the request.
+    ///
+    /// A disk sector from dm-crypt is such a request: an algorithm that
+    /// handles it here, in one piece, runs no walk at all, as the AES-NI
+    /// XTS glue does. The IV is the caller's, to update as a walk would.
+    #[inline]
+    pub fn contiguous(&mut self) -> Option<(Data<'_>, &mut [u8])> {
+        // SAFETY: The request is live and ours (type invariant), and the
+        // result borrows `self` mutably, so nothing else uses it meanwhile.
+        let chunk = unsafe { Chunk::whole(self.as_raw()) }?;
+        Some(chunk.into_data_and_iv())
+    }
+
     /// Walks the whole request; see [`Request::walk_prefix`].
     #[inline]
     pub fn walk(&mut self, f: impl FnMut(&mut Chunk<'_>) -> Result<usize>) -> Result {
@@ -517,13 +538,67 @@ impl Request {
     }
 }
 
+/// Runs `f` on each step of a walk over `req`; see [`Request::walk_prefix`].
+///
+/// A request whose source and destination each lie in the first entry of
+/// their scatterlist is one step (see [`Chunk::whole`]), as in the AES-NI
+/// glue's fast path: the `skcipher_walk` machinery would cost more than a
+/// disk sector's transform. Any other request is walked by
+/// `skcipher_walk_virt()` and `skcipher_walk_done()`.
+///
+/// # Safety
+///
+/// `req` must be a live request on one of our tfms, with scatterlists
+/// covering `cryptlen` bytes, used by nothing else during the call.
+#[inline]
+unsafe fn walk_raw(
+    req: *mut bindings::skcipher_request,
+    f: impl FnMut(&mut Chunk<'_>) -> Result<usize>,
+) -> Result {
+    // SAFETY: As guaranteed by the caller.
+    match unsafe { Chunk::whole(req) } {
+        // SAFETY: As guaranteed by the caller; `chunk` is all of `req`.
+        Some(chunk) => unsafe { walk_whole(req, chunk, f) },
+        // SAFETY: As guaranteed by the caller.
+        None => unsafe { walk_steps(req, f) },
+    }
+}
+
+/// Runs `f` on `chunk`, all of `req`, then on the bytes it leaves, as
+/// `skcipher_walk_done()` would: fewer than a block left is `EINVAL`.
+///
+/// # Safety
+///
+/// `req` must be a live request, used by nothing else during the call.
+#[inline]
+unsafe fn walk_whole(
+    req: *mut bindings::skcipher_request,
+    mut chunk: Chunk<'_>,
+    mut f: impl FnMut(&mut Chunk<'_>) -> Result<usize>,
+) -> Result {
+    loop {
+        let len = chunk.len;
+        let left = f(&mut chunk)?;
+        if left == 0 {
+            return Ok(());
+        }
+        // SAFETY: `req` is live, so it names its tfm.
+        let block =
+            unsafe { bindings::crypto_skcipher_blocksize(bindings::crypto_skcipher_reqtfm(req)) };
+        if left >= len || left < block as usize {
+            return Err(EINVAL);
+        }
+        chunk = chunk.tail(left);
+    }
+}
+
 /// Runs the `skcipher_walk` loop over `req`, calling `f` on each step.
 ///
 /// # Safety
 ///
 /// `req` must be a live request on one of our tfms, with scatterlists
 /// covering `cryptlen` bytes, used by nothing else during the call.
-unsafe fn walk_raw(
+unsafe fn walk_steps(
     req: *mut bindings::skcipher_request,
     mut f: impl FnMut(&mut Chunk<'_>) -> Result<usize>,
 ) -> Result {
@@ -535,7 +610,7 @@ unsafe fn walk_raw(
     while walk.nbytes != 0 {
         let len = walk.nbytes as usize;
         // SAFETY: A walk step is in progress (`nbytes != 0`).
-        let res = match unsafe { Chunk::new(walk) } {
+        let res = match unsafe { Chunk::step(walk) } {
             Ok(mut chunk) => f(&mut chunk),
             Err(e) => Err(e),
         };
@@ -597,6 +672,7 @@ impl<'a> Data<'a> {
     }
 
     /// Returns whether there is nothing to write.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -627,40 +703,136 @@ impl<'a> Data<'a> {
 ///
 /// # Invariants
 ///
-/// `walk` is a walk in the middle of a step: `nbytes` bytes at its source
-/// address are mapped and readable, `nbytes` bytes at its destination
-/// address are mapped and writable, the two are the same address or do not
-/// overlap, and `ivsize` bytes at `iv` are the walk's IV.
+/// For `'a`, `len` bytes at `src` are mapped and readable and `len` bytes
+/// at `dst` mapped and writable, the two are the same address or do not
+/// overlap, and `iv_len` bytes at `iv` are the request's IV (or the walk's
+/// copy of it), separate from both. `last` says whether no data follows.
 pub struct Chunk<'a> {
-    walk: &'a mut bindings::skcipher_walk,
+    src: *const u8,
+    dst: *mut u8,
+    len: usize,
+    last: bool,
+    iv: *mut u8,
+    iv_len: usize,
+    _step: PhantomData<&'a mut bindings::skcipher_walk>,
 }
 
 impl<'a> Chunk<'a> {
+    /// The current step of `walk`, or `EINVAL` if its source and
+    /// destination overlap without being the same.
+    ///
     /// # Safety
     ///
     /// `walk` must be in the middle of a step (`nbytes != 0`).
     #[inline]
-    unsafe fn new(walk: &'a mut bindings::skcipher_walk) -> Result<Self> {
-        // SAFETY: The walk is in a step, so both addresses are set; only
-        // their values are read.
+    unsafe fn step(walk: &'a mut bindings::skcipher_walk) -> Result<Self> {
+        // SAFETY: The walk is in a step, so both addresses are set.
         let (src, dst) = unsafe {
             (
-                walk.__bindgen_anon_1.src.virt.addr as usize,
-                walk.__bindgen_anon_2.dst.virt.addr as usize,
+                walk.__bindgen_anon_1.src.virt.addr.cast::<u8>(),
+                walk.__bindgen_anon_2.dst.virt.addr.cast::<u8>(),
             )
         };
-        if src != dst && src.abs_diff(dst) < walk.nbytes as usize {
+        let len = walk.nbytes as usize;
+        if !ptr::eq(src, dst) && (src as usize).abs_diff(dst as usize) < len {
             return Err(EINVAL);
         }
-        // INVARIANT: The walk is in a step, so `nbytes` bytes are mapped at
-        // both addresses, which are equal or, as just checked, disjoint.
-        Ok(Self { walk })
+        // INVARIANT: The walk is in a step: `nbytes` bytes are mapped at
+        // both addresses, which are equal or, as just checked, disjoint,
+        // until the step ends, which cannot happen while `walk` is
+        // borrowed; `iv` is the walk's IV, never part of the data (crypto
+        // API rule).
+        Ok(Self {
+            src,
+            dst,
+            len,
+            last: walk.nbytes == walk.total,
+            iv: walk.iv.cast(),
+            iv_len: walk.ivsize as usize,
+            _step: PhantomData,
+        })
+    }
+
+    /// All of `req` as one step, if it has data but no more than a page
+    /// (no more than a step of `skcipher_walk`, so that work per step,
+    /// such as a kernel FPU section, stays as short), its source and its
+    /// destination each lie in the first entry of their scatterlist, and
+    /// the two are the same memory or do not overlap.
+    ///
+    /// Only on x86-64, as in the AES-NI glue: there every page is in the
+    /// kernel's direct map, so an entry's address covers all of its bytes,
+    /// and a write needs no cache flushing. Elsewhere, and for any other
+    /// request, returns `None`.
+    ///
+    /// # Safety
+    ///
+    /// `req` must be a live request with scatterlists covering `cryptlen`
+    /// bytes, used by nothing else during `'a`.
+    #[inline]
+    unsafe fn whole(req: *mut bindings::skcipher_request) -> Option<Self> {
+        if !cfg!(CONFIG_X86_64) {
+            return None;
+        }
+        // SAFETY: `req` is live, and so are the first entries of its
+        // scatterlists (caller).
+        let (len, src_sg, dst_sg) = unsafe { ((*req).cryptlen, (*req).src, (*req).dst) };
+        if len == 0
+            || len as usize > crate::page::PAGE_SIZE
+            // SAFETY: As above.
+            || unsafe { (*src_sg).length < len || (*dst_sg).length < len }
+        {
+            return None;
+        }
+        // SAFETY: Each is a live entry, a page and an offset in it.
+        let src = unsafe { bindings::sg_virt(src_sg) }.cast::<u8>();
+        let dst = if ptr::eq(src_sg, dst_sg) {
+            src
+        } else {
+            // SAFETY: As above.
+            unsafe { bindings::sg_virt(dst_sg) }.cast::<u8>()
+        };
+        let len = len as usize;
+        if !ptr::eq(src, dst) && (src as usize).abs_diff(dst as usize) < len {
+            return None;
+        }
+        // SAFETY: `req` is live, so it names its tfm.
+        let iv_len =
+            unsafe { bindings::crypto_skcipher_ivsize(bindings::crypto_skcipher_reqtfm(req)) };
+        // INVARIANT: The entries hold `len` bytes each, physically
+        // contiguous, so in the direct map at the addresses taken; they are
+        // the caller's buffers, mapped for the request's life; the two are
+        // equal or, as just checked, disjoint. The crypto API requires `iv`
+        // to hold `ivsize` bytes for the request's life, separate from the
+        // data.
+        Some(Self {
+            src: src.cast_const(),
+            dst,
+            len,
+            last: true,
+            // SAFETY: `req` is live.
+            iv: unsafe { (*req).iv },
+            iv_len: iv_len as usize,
+            _step: PhantomData,
+        })
+    }
+
+    /// The last `left` bytes of this chunk, a step of their own.
+    #[inline]
+    fn tail(self, left: usize) -> Self {
+        let skip = self.len - left.min(self.len);
+        // INVARIANT: The same memory as `self`, shortened at the front.
+        Self {
+            src: self.src.wrapping_add(skip),
+            dst: self.dst.wrapping_add(skip),
+            len: self.len - skip,
+            ..self
+        }
     }
 
     /// Returns the number of bytes in this chunk.
     #[inline]
     pub fn len(&self) -> usize {
-        self.walk.nbytes as usize
+        self.len
     }
 
     /// Returns whether the chunk is empty (never true in a walk).
@@ -671,7 +843,7 @@ impl<'a> Chunk<'a> {
     /// Returns whether this is the last step, with no data after it.
     #[inline]
     pub fn is_last(&self) -> bool {
-        self.walk.nbytes == self.walk.total
+        self.last
     }
 
     /// Returns the data.
@@ -684,37 +856,47 @@ impl<'a> Chunk<'a> {
     /// after the last one, for the caller).
     #[inline]
     pub fn data_and_iv(&mut self) -> (Data<'_>, &mut [u8]) {
-        let len = self.walk.nbytes as usize;
+        // SAFETY: The result borrows `self` mutably.
+        unsafe { self.parts() }
+    }
+
+    /// Returns the data and the IV for the rest of `'a`.
+    #[inline]
+    fn into_data_and_iv(self) -> (Data<'a>, &'a mut [u8]) {
+        // SAFETY: `self` is gone, so the result is the only way to the
+        // chunk's memory during `'a`.
+        unsafe { self.parts() }
+    }
+
+    /// # Safety
+    ///
+    /// Nothing else may reach the chunk's data or IV during `'b`, which
+    /// must not outlast `'a`.
+    #[inline]
+    unsafe fn parts<'b>(&self) -> (Data<'b>, &'b mut [u8]) {
+        let len = self.len;
         // SAFETY: By the type invariant `len` bytes at the source are
         // mapped and readable, and at the destination mapped and writable,
-        // until the step ends, which cannot happen while `self` is
-        // borrowed; the two are the same memory (one mutable reference is
-        // made) or disjoint.
+        // during `'a`, which `'b` does not outlast; the two are the same
+        // memory (one mutable reference is made) or disjoint, and nothing
+        // else reaches them (caller).
         let data = unsafe {
-            let src = self.walk.__bindgen_anon_1.src.virt.addr.cast::<u8>();
-            let dst = self.walk.__bindgen_anon_2.dst.virt.addr.cast::<u8>();
-            let dst = core::slice::from_raw_parts_mut(dst, len);
-            if ptr::eq(src, dst.as_ptr()) {
+            let dst = core::slice::from_raw_parts_mut(self.dst, len);
+            if ptr::eq(self.src, self.dst) {
                 Data::InPlace(dst)
             } else {
                 Data::Separate {
-                    src: core::slice::from_raw_parts(src, len),
+                    src: core::slice::from_raw_parts(self.src, len),
                     dst,
                 }
             }
         };
-        let iv = if self.walk.ivsize == 0 {
+        let iv = if self.iv_len == 0 {
             &mut []
         } else {
-            // SAFETY: By the type invariant `iv` holds `ivsize` bytes; it
-            // is the caller's IV buffer or the walk's own copy, never part
-            // of the data (crypto API rule).
-            unsafe {
-                core::slice::from_raw_parts_mut(
-                    self.walk.iv.cast::<u8>(),
-                    self.walk.ivsize as usize,
-                )
-            }
+            // SAFETY: By the type invariant `iv` holds `iv_len` bytes, never
+            // part of the data, which nothing else reaches (caller).
+            unsafe { core::slice::from_raw_parts_mut(self.iv, self.iv_len) }
         };
         (data, iv)
     }
@@ -862,6 +1044,10 @@ unsafe extern "C" fn destroy_alg(base: *mut bindings::crypto_alg) {
 mod tests {
     use super::*;
     use crate::error::from_err_ptr;
+    use core::sync::atomic::{
+        AtomicUsize,
+        Ordering, //
+    };
 
     /// Transforms half of the first step and then fails, as a request does
     /// when its key stops working in the middle.
@@ -898,20 +1084,69 @@ mod tests {
         }
     }
 
-    /// A tfm of [`HalfThenFail`], used as a kernel user uses one.
+    /// Inverts at most `4 * key` bytes of each step (all of it if the key
+    /// is 0) and leaves the rest for the next; counts the steps in
+    /// [`STEPS`] and keeps the longest in [`LONGEST`].
+    struct Steps;
+
+    static STEPS: AtomicUsize = AtomicUsize::new(0);
+    static LONGEST: AtomicUsize = AtomicUsize::new(0);
+
+    #[vtable]
+    impl Algorithm for Steps {
+        type Context = u8;
+        const NAME: &'static CStr = c"kunit-steps";
+        const DRIVER_NAME: &'static CStr = c"kunit-steps-rust";
+        const BLOCK_SIZE: u32 = 4;
+        const MIN_KEY_SIZE: u32 = 1;
+        const MAX_KEY_SIZE: u32 = 1;
+
+        fn init() -> impl PinInit<u8, Error> {
+            Ok(0)
+        }
+
+        fn setkey(ctx: Pin<&mut u8>, key: &[u8], _flags: TfmFlags) -> Result {
+            *ctx.get_mut() = key[0];
+            Ok(())
+        }
+
+        fn encrypt(ctx: &u8, req: &mut Request) -> Result {
+            req.walk(|chunk: &mut Chunk<'_>| {
+                let len = chunk.len();
+                STEPS.fetch_add(1, Ordering::Relaxed);
+                LONGEST.fetch_max(len, Ordering::Relaxed);
+                let most = match *ctx {
+                    0 => len,
+                    units => 4 * usize::from(units),
+                };
+                let done = most.min(len - len % 4);
+                match chunk.data().split_at(done).0 {
+                    Data::InPlace(data) => data.iter_mut().for_each(|b| *b ^= 0xff),
+                    Data::Separate { src, dst } => {
+                        dst.iter_mut().zip(src).for_each(|(d, s)| *d = *s ^ 0xff)
+                    }
+                }
+                Ok(len - done)
+            })
+        }
+    }
+
+    /// A tfm of one of the algorithms above, used as a kernel user uses
+    /// one.
     struct Tfm(*mut bindings::crypto_skcipher);
 
     impl Tfm {
-        fn new() -> Result<Self> {
+        fn new(driver: &CStr) -> Result<Self> {
             // SAFETY: The name is a NUL-terminated string.
             let tfm = from_err_ptr(unsafe {
-                bindings::crypto_alloc_skcipher(HalfThenFail::DRIVER_NAME.as_char_ptr(), 0, 0)
+                bindings::crypto_alloc_skcipher(driver.as_char_ptr(), 0, 0)
             })?;
             Ok(Self(tfm))
         }
 
-        /// Encrypts `src` into `dst`, or in place without `dst`.
-        fn encrypt(&self, src: &mut [u8], dst: Option<&mut [u8]>) -> Result {
+        /// Sets the one-byte key `key` and encrypts `src` into `dst`, or in
+        /// place without `dst`, as one scatterlist entry each.
+        fn encrypt(&self, key: u8, src: &mut [u8], dst: Option<&mut [u8]>) -> Result {
             // The fields used are set below.
             let mut sg_src: bindings::scatterlist = pin_init::zeroed();
             let mut sg_dst: bindings::scatterlist = pin_init::zeroed();
@@ -923,10 +1158,10 @@ mod tests {
             // SAFETY: `self.0` is a live tfm; the buffers are kmalloc'ed (in
             // the linear map, as a scatterlist needs) and outlive the
             // request, which runs synchronously (no completion); the
-            // algorithm has no request context and no IV, so a bare request
-            // suffices.
+            // algorithms have no request context and no IV, so a bare
+            // request suffices.
             to_result(unsafe {
-                let err = bindings::crypto_skcipher_setkey(self.0, [0u8].as_ptr(), 1);
+                let err = bindings::crypto_skcipher_setkey(self.0, [key].as_ptr(), 1);
                 if err != 0 {
                     return to_result(err);
                 }
@@ -964,17 +1199,77 @@ mod tests {
     /// Encrypts through a registration of [`HalfThenFail`] made for it.
     fn encrypt(src: &mut [u8], dst: Option<&mut [u8]>) -> Result {
         let _reg = Registration::new([AlgorithmDesc::new::<HalfThenFail>(0)])?;
-        Tfm::new()?.encrypt(src, dst)
+        Tfm::new(HalfThenFail::DRIVER_NAME)?.encrypt(0, src, dst)
+    }
+
+    /// Encrypts with [`Steps`] and key `key` through a registration made
+    /// for it; returns the result, the number of steps and the longest.
+    fn steps(key: u8, src: &mut [u8], dst: Option<&mut [u8]>) -> (Result, usize, usize) {
+        STEPS.store(0, Ordering::Relaxed);
+        LONGEST.store(0, Ordering::Relaxed);
+        let res = Registration::new([AlgorithmDesc::new::<Steps>(0)])
+            .and_then(|_reg| Tfm::new(Steps::DRIVER_NAME)?.encrypt(key, src, dst));
+        (
+            res,
+            STEPS.load(Ordering::Relaxed),
+            LONGEST.load(Ordering::Relaxed),
+        )
+    }
+
+    /// A request of a page in one scatterlist entry on each side is one
+    /// step, even across a page boundary, where `skcipher_walk` would take
+    /// a step per page; in place and out of place. A longer one is walked,
+    /// in steps of at most a page.
+    #[cfg(CONFIG_X86_64)]
+    #[test]
+    fn one_entry_is_one_step() -> Result {
+        let page = crate::page::PAGE_SIZE;
+        let mut src_buf = KVec::from_elem(0x11u8, 3 * page, GFP_KERNEL)?;
+        let mut dst_buf = KVec::from_elem(0x22u8, 3 * page, GFP_KERNEL)?;
+        let (src, dst) = (&mut src_buf[48..48 + page], &mut dst_buf[48..48 + page]);
+        let (res, n, longest) = steps(0, src, Some(&mut *dst));
+        assert_eq!((res, n, longest), (Ok(()), 1, page));
+        assert!(dst.iter().all(|&b| b == 0xee) && src.iter().all(|&b| b == 0x11));
+        let (res, n, longest) = steps(0, src, None);
+        assert_eq!((res, n, longest), (Ok(()), 1, page));
+        assert!(src.iter().all(|&b| b == 0xee));
+        let (res, n, longest) = steps(0, &mut src_buf[..2 * page + 48], None);
+        assert_eq!(res, Ok(()));
+        assert!(n > 1 && longest <= page);
+        Ok(())
+    }
+
+    /// Bytes a step leaves come again in the next, until none are left.
+    #[test]
+    fn left_bytes_come_again() -> Result {
+        let mut src = KVec::from_elem(0x11u8, 20, GFP_KERNEL)?;
+        let mut dst = KVec::from_elem(0x22u8, 20, GFP_KERNEL)?;
+        let (res, n, longest) = steps(2, &mut src, Some(&mut dst));
+        assert_eq!((res, n, longest), (Ok(()), 3, 20));
+        assert!(dst.iter().all(|&b| b == 0xee));
+        Ok(())
+    }
+
+    /// Fewer bytes than a block left at the end fail the request with
+    /// `EINVAL`, and the destination is zeroed.
+    #[test]
+    fn a_partial_block_left_is_einval() -> Result {
+        let mut src = KVec::from_elem(0x11u8, 10, GFP_KERNEL)?;
+        let mut dst = KVec::from_elem(0x22u8, 10, GFP_KERNEL)?;
+        let (res, _, _) = steps(0, &mut src, Some(&mut dst));
+        assert_eq!(res, Err(EINVAL));
+        assert!(dst.iter().all(|&b| b == 0));
+        Ok(())
     }
 
     #[test]
     fn tfm_outlives_its_registration() -> Result {
         let reg = Registration::new([AlgorithmDesc::new::<HalfThenFail>(0)])?;
-        let tfm = Tfm::new()?;
+        let tfm = Tfm::new(HalfThenFail::DRIVER_NAME)?;
         drop(reg);
         // The tfm still works and, when freed, frees the algorithm.
         let mut buf = KVec::from_elem(0x11u8, 64, GFP_KERNEL)?;
-        assert_eq!(tfm.encrypt(&mut buf, None), Err(EIO));
+        assert_eq!(tfm.encrypt(0, &mut buf, None), Err(EIO));
         assert!(buf.iter().all(|&b| b == 0));
         drop(tfm);
         Ok(())
