@@ -61,6 +61,8 @@ pub struct Feature(u16);
 impl Feature {
     /// Key Locker (`CPUID.(7,0):ECX[23]`).
     pub const KEYLOCKER: Self = Self(bindings::X86_FEATURE_KEYLOCKER as u16);
+    /// AVX (`CPUID.1:ECX[28]`).
+    pub const AVX: Self = Self(bindings::X86_FEATURE_AVX as u16);
     /// A hypervisor is present (`CPUID.1:ECX[31]`).
     pub const HYPERVISOR: Self = Self(bindings::X86_FEATURE_HYPERVISOR as u16);
 

@@ -12,8 +12,10 @@
 
 use crate::{
     bindings,
-    types::NotThreadSafe, //
+    types::NotThreadSafe,
+    x86::cpuid::Feature, //
 };
+use core::ptr;
 
 /// An open kernel FPU section; it ends when the guard is dropped.
 ///
@@ -90,4 +92,44 @@ impl Drop for KernelFpu {
 fn irqs_disabled() -> bool {
     // SAFETY: Reads the current CPU's interrupt flag, nothing else.
     unsafe { bindings::irqs_disabled() }
+}
+
+/// Proof that kernel FPU sections may use AVX: the VEX-encoded forms of the
+/// SSE instructions on xmm registers, which take three operands and
+/// unaligned memory operands.
+///
+/// Only [`Avx::get`] makes one.
+///
+/// # Invariants
+///
+/// The kernel reports AVX on the boot CPU and enabled the SSE and YMM
+/// register state in XCR0 on every CPU, so VEX-encoded instructions on xmm
+/// registers do not raise #UD (the kernel requires every CPU to have the
+/// boot CPU's features).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::x86::{cpuid::Feature, fpu::Avx};
+///
+/// if Avx::get().is_some() {
+///     assert!(Feature::AVX.boot_cpu_has());
+/// }
+/// ```
+#[derive(Copy, Clone, Debug)]
+pub struct Avx(());
+
+impl Avx {
+    /// Returns the proof if the kernel has AVX, checked as the AES-NI glue
+    /// checks it and, as its VAES glue does, in XCR0 too: a hypervisor may
+    /// report AVX without the register state that XSAVE enumerates.
+    pub fn get() -> Option<Self> {
+        let state =
+            (1u64 << bindings::xfeature_XFEATURE_SSE) | (1u64 << bindings::xfeature_XFEATURE_YMM);
+        // SAFETY: `cpu_has_xfeatures` reads the kernel's XSAVE configuration,
+        // set up at boot, and takes a null name pointer.
+        let enabled = unsafe { bindings::cpu_has_xfeatures(state, ptr::null_mut()) } != 0;
+        // INVARIANT: Both checked just above.
+        (Feature::AVX.boot_cpu_has() && enabled).then_some(Self(()))
+    }
 }
