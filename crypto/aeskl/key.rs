@@ -29,7 +29,10 @@ use kernel::{
     prelude::*,
     secret::wipe,
     x86::{
-        fpu::KernelFpu,
+        fpu::{
+            Avx,
+            KernelFpu, //
+        },
         keylocker::{
             self,
             Block,
@@ -40,8 +43,8 @@ use kernel::{
             Handle256,
             HandleRejected,
             Modes as _,
-            State,
-            Wide, //
+            Simd,
+            State, //
         },
     },
 };
@@ -55,11 +58,11 @@ fn fpu() -> Result<KernelFpu> {
     KernelFpu::begin().ok_or(NO_FPU)
 }
 
-/// A handle for an AES-128 or AES-256 key, and whether the CPU has the
-/// wide instructions.
+/// A handle for an AES-128 or AES-256 key, and whether the CPUs have the
+/// wide instructions and the kernel AVX.
 pub(crate) struct KlKey {
     handle: KlHandle,
-    wide: Option<Wide>,
+    simd: Simd,
 }
 
 enum KlHandle {
@@ -108,7 +111,10 @@ impl KlKey {
         drop(fpu);
         Ok(Self {
             handle,
-            wide: enabled.wide(),
+            simd: Simd {
+                wide: enabled.wide(),
+                avx: Avx::get(),
+            },
         })
     }
 }
@@ -145,7 +151,7 @@ impl KlKey {
         Ok(Cipher {
             handle: &self.handle,
             fpu,
-            wide: self.wide.as_ref(),
+            simd: self.simd,
         })
     }
 }
@@ -154,7 +160,7 @@ impl KlKey {
 pub(crate) struct Cipher<'a> {
     handle: &'a KlHandle,
     fpu: &'a KernelFpu,
-    wide: Option<&'a Wide>,
+    simd: Simd,
 }
 
 /// A rejected handle means the wrapping key changed under the request.
@@ -187,21 +193,21 @@ impl Cipher<'_> {
     /// ECB over `io`.
     #[inline(always)]
     pub(crate) fn ecb(&self, io: BlockIo<'_>, dir: Direction) -> Result {
-        let (fpu, wide) = (self.fpu, self.wide);
-        with_kl_handle!(self.handle, |h| h.ecb(fpu, wide, io, dir)).map_err(rejected)
+        let (fpu, simd) = (self.fpu, self.simd);
+        with_kl_handle!(self.handle, |h| h.ecb(fpu, simd, io, dir)).map_err(rejected)
     }
 
     /// CBC over `io`; `iv` becomes the last ciphertext block.
     #[inline(always)]
     pub(crate) fn cbc(&self, io: BlockIo<'_>, dir: Direction, iv: &mut Block) -> Result {
-        let (fpu, wide) = (self.fpu, self.wide);
-        with_kl_handle!(self.handle, |h| h.cbc(fpu, wide, io, dir, iv)).map_err(rejected)
+        let (fpu, simd) = (self.fpu, self.simd);
+        with_kl_handle!(self.handle, |h| h.cbc(fpu, simd, io, dir, iv)).map_err(rejected)
     }
 
     /// CTR over `io`, from the big-endian counter `ctr`, which advances.
     #[inline(always)]
     pub(crate) fn ctr(&self, io: BlockIo<'_>, ctr: &mut Block) -> Result {
-        with_kl_handle!(self.handle, |h| h.ctr(self.fpu, self.wide, io, ctr)).map_err(rejected)
+        with_kl_handle!(self.handle, |h| h.ctr(self.fpu, self.simd, io, ctr)).map_err(rejected)
     }
 
     /// XTS over `io` from `tweak`, which advances. If `iv_key` (the tweak
@@ -215,15 +221,15 @@ impl Cipher<'_> {
         tweak: &mut Block,
         iv_key: Option<&Cipher<'_>>,
     ) -> Result {
-        let (fpu, wide) = (self.fpu, self.wide);
+        let (fpu, simd) = (self.fpu, self.simd);
         match (self.handle, iv_key.map(|k| k.handle)) {
-            (KlHandle::Aes128(h), None) => h.xts(fpu, wide, io, dir, tweak, None),
+            (KlHandle::Aes128(h), None) => h.xts(fpu, simd, io, dir, tweak, None),
             (KlHandle::Aes128(h), Some(KlHandle::Aes128(k))) => {
-                h.xts(fpu, wide, io, dir, tweak, Some(k))
+                h.xts(fpu, simd, io, dir, tweak, Some(k))
             }
-            (KlHandle::Aes256(h), None) => h.xts(fpu, wide, io, dir, tweak, None),
+            (KlHandle::Aes256(h), None) => h.xts(fpu, simd, io, dir, tweak, None),
             (KlHandle::Aes256(h), Some(KlHandle::Aes256(k))) => {
-                h.xts(fpu, wide, io, dir, tweak, Some(k))
+                h.xts(fpu, simd, io, dir, tweak, Some(k))
             }
             _ => return Err(EINVAL),
         }

@@ -48,7 +48,8 @@ pub use handle::{
 pub use modes::{
     Direction,
     Modes,
-    Ran, //
+    Ran,
+    Simd, //
 };
 
 /// A Key Locker instruction found the handle illegal or not authentic.

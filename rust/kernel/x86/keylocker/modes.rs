@@ -9,8 +9,11 @@
 //! and the result goes straight to the destination. Eight blocks at a time
 //! use the wide instructions where every CPU has them ([`Wide`]); the rest
 //! of a step, or every block on a CPU without them, use the single-block
-//! ones. Only SSE2 instructions are used besides Key Locker's, so no CPUID
-//! bit beyond the baseline of x86-64 is needed.
+//! ones. Besides Key Locker's, the loops need only SSE2, the baseline of
+//! x86-64; where the kernel has AVX ([`Avx`]), the XTS and CTR loops use
+//! its three-operand forms for their per-block arithmetic, as the AES-NI
+//! glue's `-avx` drivers do, which saves a register copy or a load per
+//! block.
 //!
 //! Every loop stops at the first instruction that rejects the handle and
 //! reports it; the blocks from there on are not written.
@@ -37,7 +40,10 @@ use super::{
     HandleRejected,
     Wide, //
 };
-use crate::x86::fpu::KernelFpu;
+use crate::x86::fpu::{
+    Avx,
+    KernelFpu, //
+};
 use core::{
     arch::asm,
     mem::size_of, //
@@ -57,6 +63,16 @@ static XTS_MASK: Xmm = Xmm([0x87, 1]);
 /// 64-bit words: the byte is the top one of the second word.
 static CTR_STEP: Xmm = Xmm([0, 1 << 56]);
 
+/// The instructions a mode may use besides SSE2 and the single-block Key
+/// Locker ones: proofs that every CPU has them.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct Simd {
+    /// The wide instructions, for runs of eight blocks.
+    pub wide: Option<Wide>,
+    /// AVX, for the per-block arithmetic of XTS and CTR.
+    pub avx: Option<Avx>,
+}
+
 /// Whether a mode encrypts or decrypts.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Direction {
@@ -67,16 +83,16 @@ pub enum Direction {
 }
 
 /// Runs `$eight` on the runs of eight blocks at the start of `$io` (as
-/// `$runs`, with the proof `$w`) if the wide instructions may be used,
-/// then `$one` on the blocks left (as `$rest`); neither runs with no
-/// blocks. Both return whether every instruction accepted the handle.
-/// A macro, not a function taking closures, so that the loops are
-/// inlined into the mode.
+/// `$runs`, an [`Eights`]) if the wide instructions may be used, then
+/// `$one` on the blocks left (as `$rest`); neither runs with no blocks.
+/// Both return whether every instruction accepted the handle. A macro, not
+/// a function taking closures, so that the loops are inlined into the
+/// mode.
 macro_rules! by_eight {
-    ($wide:expr, $io:expr; |$w:ident, $runs:ident| $eight:expr; |$rest:ident| $one:expr) => {{
+    ($wide:expr, $io:expr; |$runs:ident| $eight:expr; |$rest:ident| $one:expr) => {{
         let (eights, $rest) = split_eight($wide, $io);
         let ran = match eights {
-            Some(($w, $runs)) => $eight,
+            Some($runs) => $eight,
             None => true,
         };
         ok(ran && ($rest.is_empty() || $one))
@@ -95,21 +111,22 @@ macro_rules! by_eight {
 pub trait Modes: private::Loops {
     /// ECB.
     #[inline(always)]
-    fn ecb(&self, fpu: &KernelFpu, wide: Option<&Wide>, io: BlockIo<'_>, d: Direction) -> Ran {
+    fn ecb(&self, fpu: &KernelFpu, simd: Simd, io: BlockIo<'_>, d: Direction) -> Ran {
         by_eight!(
-            wide, io;
-            |w, runs| self.ecb8(fpu, w, runs, d);
+            simd.wide, io;
+            |runs| self.ecb8(fpu, runs, d);
             |rest| self.ecb1(fpu, rest, d)
         )
     }
 
     /// CBC: `iv` becomes the last ciphertext block. Encryption is
-    /// sequential, one block per instruction, so it does not use `wide`.
+    /// sequential, one block per instruction, so it does not use the wide
+    /// instructions.
     #[inline(always)]
     fn cbc(
         &self,
         fpu: &KernelFpu,
-        wide: Option<&Wide>,
+        simd: Simd,
         io: BlockIo<'_>,
         d: Direction,
         iv: &mut Block,
@@ -117,8 +134,8 @@ pub trait Modes: private::Loops {
         match d {
             Direction::Encrypt => ok(io.is_empty() || self.cbc_encrypt1(fpu, io, iv)),
             Direction::Decrypt => by_eight!(
-                wide, io;
-                |w, runs| self.cbc_decrypt8(fpu, w, runs, iv);
+                simd.wide, io;
+                |runs| self.cbc_decrypt8(fpu, runs, iv);
                 |rest| self.cbc_decrypt1(fpu, rest, iv)
             ),
         }
@@ -127,7 +144,7 @@ pub trait Modes: private::Loops {
     /// CTR with a 128-bit big-endian counter: XORs the keystream into the
     /// blocks and leaves `ctr` at the counter after the last one.
     #[inline(always)]
-    fn ctr(&self, fpu: &KernelFpu, wide: Option<&Wide>, io: BlockIo<'_>, ctr: &mut Block) -> Ran {
+    fn ctr(&self, fpu: &KernelFpu, simd: Simd, io: BlockIo<'_>, ctr: &mut Block) -> Ran {
         let counter = u128::from_be_bytes(*ctr);
         let (mut hi, mut lo) = ((counter >> 64) as u64, counter as u64);
         let mut io = io;
@@ -141,9 +158,9 @@ pub trait Modes: private::Loops {
             let (now, rest) = io.split_at(room);
             let hi_bytes = u64::from_ne_bytes(hi.to_be_bytes());
             res = by_eight!(
-                wide, now;
-                |w, runs| self.ctr8(fpu, w, runs, hi_bytes, &mut lo);
-                |rest| self.ctr1(fpu, rest, hi_bytes, &mut lo)
+                simd.wide, now;
+                |runs| self.ctr8(fpu, runs, simd.avx, hi_bytes, &mut lo);
+                |rest| self.ctr1(fpu, simd.avx, rest, hi_bytes, &mut lo)
             );
             if res.is_ok() && lo == 0 {
                 hi = hi.wrapping_add(1);
@@ -161,7 +178,7 @@ pub trait Modes: private::Loops {
     fn xts(
         &self,
         fpu: &KernelFpu,
-        wide: Option<&Wide>,
+        simd: Simd,
         io: BlockIo<'_>,
         d: Direction,
         tweak: &mut Block,
@@ -172,13 +189,13 @@ pub trait Modes: private::Loops {
         }
         let mut iv_key = iv_key;
         by_eight!(
-            wide, io;
-            |w, runs| {
-                let ran = self.xts8(fpu, w, runs, d, tweak, iv_key);
+            simd.wide, io;
+            |runs| {
+                let ran = self.xts8(fpu, runs, simd.avx, d, tweak, iv_key);
                 iv_key = None;
                 ran
             };
-            |rest| self.xts1(fpu, rest, d, tweak, iv_key)
+            |rest| self.xts1(fpu, simd.avx, rest, d, tweak, iv_key)
         )
     }
 }
@@ -197,19 +214,15 @@ fn ok(ran: bool) -> Ran {
     }
 }
 
-/// Splits `io` into its runs of eight blocks, with the proof `wide`, if
-/// the wide instructions may be used and there is at least one run, and
-/// the blocks left.
+/// Splits `io` into its runs of eight blocks, if the wide instructions may
+/// be used (`wide`) and there is at least one run, and the blocks left.
 #[inline(always)]
-fn split_eight<'a, 'w>(
-    wide: Option<&'w Wide>,
-    io: BlockIo<'a>,
-) -> (Option<(&'w Wide, BlockIo<'a>)>, BlockIo<'a>) {
+fn split_eight(wide: Option<Wide>, io: BlockIo<'_>) -> (Option<private::Eights<'_>>, BlockIo<'_>) {
     match wide {
-        Some(w) if io.len() >= 8 => {
+        Some(wide) if io.len() >= 8 => {
             let runs = io.len() - io.len() % 8;
-            let (runs, rest) = io.split_at(runs);
-            (Some((w, runs)), rest)
+            let (io, rest) = io.split_at(runs);
+            (Some(private::Eights { _wide: wide, io }), rest)
         }
         _ => (None, io),
     }
@@ -218,29 +231,51 @@ fn split_eight<'a, 'w>(
 mod private {
     use super::*;
 
+    /// Runs of eight blocks, and the proof that the wide instructions may
+    /// run on them.
+    pub struct Eights<'a> {
+        pub _wide: Wide,
+        pub io: BlockIo<'a>,
+    }
+
     /// The `asm!` loops behind [`Modes`], one per mode and width.
     ///
-    /// Each runs in the open FPU section `fpu` over the blocks of `io` (the
-    /// eight-block loops, which take [`Wide`], over its `io.len() / 8` runs
-    /// of eight; an empty `io` does nothing) and returns whether every
+    /// Each runs in the open FPU section `fpu` over the blocks of `io`, or
+    /// for the eight-block loops over the runs of eight in `runs` (an empty
+    /// `io` does nothing), and returns whether every
     /// instruction accepted the handle. The CTR loops count in the low half
     /// `lo` of the counter only: the caller splits where it wraps. The XTS
-    /// loops first encrypt the tweak with `iv_key` if it is given.
+    /// loops first encrypt the tweak with `iv_key` if it is given. The XTS
+    /// and CTR loops use AVX's forms if `avx` is given.
     /// `encrypt_block` is the handle's single-block encryption.
     pub trait Loops {
         fn encrypt_block(&self, fpu: &KernelFpu, block: &mut Block) -> Ran;
-        fn ecb8(&self, fpu: &KernelFpu, wide: &Wide, io: BlockIo<'_>, d: Direction) -> bool;
+        fn ecb8(&self, fpu: &KernelFpu, runs: Eights<'_>, d: Direction) -> bool;
         fn ecb1(&self, fpu: &KernelFpu, io: BlockIo<'_>, d: Direction) -> bool;
         fn cbc_encrypt1(&self, fpu: &KernelFpu, io: BlockIo<'_>, iv: &mut Block) -> bool;
-        fn cbc_decrypt8(&self, fpu: &KernelFpu, w: &Wide, io: BlockIo<'_>, iv: &mut Block) -> bool;
+        fn cbc_decrypt8(&self, fpu: &KernelFpu, runs: Eights<'_>, iv: &mut Block) -> bool;
         fn cbc_decrypt1(&self, fpu: &KernelFpu, io: BlockIo<'_>, iv: &mut Block) -> bool;
-        fn ctr8(&self, fpu: &KernelFpu, w: &Wide, io: BlockIo<'_>, hi: u64, lo: &mut u64) -> bool;
-        fn ctr1(&self, fpu: &KernelFpu, io: BlockIo<'_>, hi: u64, lo: &mut u64) -> bool;
+        fn ctr8(
+            &self,
+            fpu: &KernelFpu,
+            runs: Eights<'_>,
+            avx: Option<Avx>,
+            hi: u64,
+            lo: &mut u64,
+        ) -> bool;
+        fn ctr1(
+            &self,
+            fpu: &KernelFpu,
+            avx: Option<Avx>,
+            io: BlockIo<'_>,
+            hi: u64,
+            lo: &mut u64,
+        ) -> bool;
         fn xts8(
             &self,
             fpu: &KernelFpu,
-            w: &Wide,
-            io: BlockIo<'_>,
+            runs: Eights<'_>,
+            avx: Option<Avx>,
             d: Direction,
             tweak: &mut Block,
             iv_key: Option<&Self>,
@@ -248,6 +283,7 @@ mod private {
         fn xts1(
             &self,
             fpu: &KernelFpu,
+            avx: Option<Avx>,
             io: BlockIo<'_>,
             d: Direction,
             tweak: &mut Block,
@@ -340,13 +376,52 @@ macro_rules! xts_double {
     };
 }
 
-/// xmm`$to` = xmm`$from` times x, with xmm0 as scratch.
+/// xmm`$to` = xmm`$from` times x, with xmm0 as scratch: as
+/// [`xts_double`] after a copy, or in AVX's forms from xmm`$from` directly.
 macro_rules! xts_next {
-    ($from:literal, $to:literal) => {
+    (sse, $from:literal, $to:literal) => {
         concat!(
             concat!("movdqa %xmm", $from, ", %xmm", $to, "\n"),
             xts_double!($to, "0"),
         )
+    };
+    (avx, $from:literal, $to:literal) => {
+        concat!(
+            concat!("vpshufd $0x13, %xmm", $from, ", %xmm0\n"),
+            concat!("vpaddq %xmm", $from, ", %xmm", $from, ", %xmm", $to, "\n"),
+            "vpsrad $31, %xmm0, %xmm0\n",
+            "vpand ({mask}), %xmm0, %xmm0\n",
+            concat!("vpxor %xmm0, %xmm", $to, ", %xmm", $to, "\n"),
+        )
+    };
+}
+
+/// Loads eight blocks from `{src}` into xmm0-7, XORing xmm8-15 into them.
+macro_rules! load_xor8 {
+    (sse) => {
+        concat!(load8!(), xor8_high!())
+    };
+    (avx) => {
+        concat!(
+            "vpxor 0({src},{n}), %xmm8, %xmm0\n",
+            "vpxor 16({src},{n}), %xmm9, %xmm1\n",
+            "vpxor 32({src},{n}), %xmm10, %xmm2\n",
+            "vpxor 48({src},{n}), %xmm11, %xmm3\n",
+            "vpxor 64({src},{n}), %xmm12, %xmm4\n",
+            "vpxor 80({src},{n}), %xmm13, %xmm5\n",
+            "vpxor 96({src},{n}), %xmm14, %xmm6\n",
+            "vpxor 112({src},{n}), %xmm15, %xmm7\n",
+        )
+    };
+}
+
+/// Loads the block at `{src}` into xmm0, XORing xmm8 into it.
+macro_rules! load_xor1 {
+    (sse) => {
+        concat!("movdqu ({src},{n}), %xmm0\n", "pxor %xmm8, %xmm0\n")
+    };
+    (avx) => {
+        "vpxor ({src},{n}), %xmm8, %xmm0\n"
     };
 }
 
@@ -368,20 +443,30 @@ macro_rules! ctr_block {
 /// Counter block xmm`$to` = xmm`$from` + 1, by adding [`CTR_STEP`] (at
 /// `{step}`) to the last byte: only where that byte does not overflow.
 macro_rules! ctr_step {
-    ($from:literal, $to:literal) => {
+    (sse, $from:literal, $to:literal) => {
         concat!(
             concat!("movdqa %xmm", $from, ", %xmm", $to, "\n"),
             concat!("paddq ({step}), %xmm", $to, "\n"),
         )
     };
+    (avx, $from:literal, $to:literal) => {
+        concat!("vpaddq ({step}), %xmm", $from, ", %xmm", $to, "\n")
+    };
 }
 
-/// XORs the block at `$off` into xmm`$j` through xmm9 and stores it.
+/// XORs the block at `$off` into xmm`$j` (through xmm9 without AVX) and
+/// stores it.
 macro_rules! ctr_xor_store {
-    ($j:literal, $off:literal) => {
+    (sse, $j:literal, $off:literal) => {
         concat!(
             concat!("movdqu ", $off, "({src},{n}), %xmm9\n"),
             concat!("pxor %xmm9, %xmm", $j, "\n"),
+            concat!("movdqu %xmm", $j, ", ", $off, "({dst},{n})\n"),
+        )
+    };
+    (avx, $j:literal, $off:literal) => {
+        concat!(
+            concat!("vpxor ", $off, "({src},{n}), %xmm", $j, ", %xmm", $j, "\n"),
             concat!("movdqu %xmm", $j, ", ", $off, "({dst},{n})\n"),
         )
     };
@@ -392,7 +477,8 @@ macro_rules! ctr_xor_store {
 macro_rules! io_operands {
     ($io:expr, $blocks:expr) => {{
         let (src, dst) = $io.ptrs();
-        let bytes = $blocks * size_of::<Block>();
+        // The blocks are in memory, so their size cannot overflow.
+        let bytes = $blocks.wrapping_mul(size_of::<Block>());
         (
             src.cast::<u8>().wrapping_add(bytes),
             dst.cast::<u8>().wrapping_add(bytes),
@@ -524,36 +610,35 @@ macro_rules! xts_first {
 }
 
 /// XTS over the runs of eight blocks of `$io` with the wide instruction
-/// `$insn`, from and to the tweak `$t`; if `$k` holds the tweak key's
-/// handle, `$t` holds the IV, encrypted with `$enc` first. The tweaks of a
-/// run are in xmm8-15. A run after the first starts at `2:`, with its
-/// first tweak from the last one of the run before; the first starts at
-/// `3:`.
+/// `$insn`, in flavour `$f` (`sse` or `avx`), from and to the tweak `$t`;
+/// if `$k` holds the tweak key's handle, `$t` holds the IV, encrypted with
+/// `$enc` first. The tweaks of a run are in xmm8-15. A run after the first
+/// starts at `2:`, with its first tweak from the last one of the run
+/// before; the first starts at `3:`.
 macro_rules! xts8 {
-    ($insn:literal, $self:ident, $io:ident, $t:ident, $k:ident, $enc:literal) => {
+    ($insn:literal, $f:ident, $self:ident, $io:ident, $t:ident, $k:ident, $enc:literal) => {
         run_loop!(
             $self, $io, 8, 15;
             [
                 xts_first!($enc, "3"),
                 "jmp 3f",
                 "2:",
-                xts_next!("15", "8"),
+                xts_next!($f, "15", "8"),
                 "3:",
-                xts_next!("8", "9"),
-                xts_next!("9", "10"),
-                xts_next!("10", "11"),
-                xts_next!("11", "12"),
-                xts_next!("12", "13"),
-                xts_next!("13", "14"),
-                xts_next!("14", "15"),
-                load8!(),
-                xor8_high!(),
+                xts_next!($f, "8", "9"),
+                xts_next!($f, "9", "10"),
+                xts_next!($f, "10", "11"),
+                xts_next!($f, "11", "12"),
+                xts_next!($f, "12", "13"),
+                xts_next!($f, "13", "14"),
+                xts_next!($f, "14", "15"),
+                load_xor8!($f),
                 concat!($insn, " ({h})"),
                 "jz 8f",
                 xor8_high!(),
                 store8!(),
                 next!("128"),
-                xts_next!("15", "8"),
+                xts_next!($f, "15", "8"),
                 "movdqu %xmm8, ({tweak})",
             ],
             tweak = in(reg) $t.as_mut_ptr(),
@@ -564,17 +649,17 @@ macro_rules! xts8 {
 }
 
 /// XTS over the blocks of `$io` with the single-block instruction `$insn`,
-/// from and to the tweak `$t`, which is in xmm8 (the IV first, as in
-/// [`xts8`], if `$k` holds the tweak key's handle); xmm2 is scratch.
+/// in flavour `$f`, from and to the tweak `$t`, which is in xmm8 (the IV
+/// first, as in [`xts8`], if `$k` holds the tweak key's handle); xmm2 is
+/// scratch.
 macro_rules! xts1 {
-    ($insn:literal, $self:ident, $io:ident, $t:ident, $k:ident, $enc:literal) => {
+    ($insn:literal, $f:ident, $self:ident, $io:ident, $t:ident, $k:ident, $enc:literal) => {
         run_loop!(
             $self, $io, 1, 15;
             [
                 xts_first!($enc, "2"),
                 "2:",
-                "movdqu ({src},{n}), %xmm0",
-                "pxor %xmm8, %xmm0",
+                load_xor1!($f),
                 concat!($insn, " ({h}), %xmm0"),
                 "jz 8f",
                 "pxor %xmm8, %xmm0",
@@ -590,6 +675,83 @@ macro_rules! xts1 {
     };
 }
 
+/// CTR over the runs of eight blocks of `$io` with the wide instruction
+/// `$insn`, in flavour `$f`, from the counter `$hi`:`$lo`. The caller
+/// keeps `$lo` from wrapping inside the loop; the keystream exists only in
+/// xmm0-7. Counter block 0 of a run is built from `{lo}`; the others add
+/// one to the block before in its last byte (`4:`), unless that byte
+/// overflows in the run, when they are built from `{lo}` as well.
+macro_rules! ctr8 {
+    ($insn:literal, $f:ident, $self:ident, $io:ident, $hi:ident, $lo:ident) => {
+        run_loop!(
+            $self, $io, 8, 15;
+            [
+                "movq {hi}, %xmm8",
+                "2:",
+                ctr_block!("0"),
+                "cmpb $0xf8, {lo:l}",
+                "jbe 4f",
+                ctr_block!("1"),
+                ctr_block!("2"),
+                ctr_block!("3"),
+                ctr_block!("4"),
+                ctr_block!("5"),
+                ctr_block!("6"),
+                ctr_block!("7"),
+                "jmp 5f",
+                "4:",
+                ctr_step!($f, "0", "1"),
+                ctr_step!($f, "1", "2"),
+                ctr_step!($f, "2", "3"),
+                ctr_step!($f, "3", "4"),
+                ctr_step!($f, "4", "5"),
+                ctr_step!($f, "5", "6"),
+                ctr_step!($f, "6", "7"),
+                "5:",
+                concat!($insn, " ({h})"),
+                "jz 8f",
+                ctr_xor_store!($f, "0", "0"),
+                ctr_xor_store!($f, "1", "16"),
+                ctr_xor_store!($f, "2", "32"),
+                ctr_xor_store!($f, "3", "48"),
+                ctr_xor_store!($f, "4", "64"),
+                ctr_xor_store!($f, "5", "80"),
+                ctr_xor_store!($f, "6", "96"),
+                ctr_xor_store!($f, "7", "112"),
+                "add $8, {lo}",
+                next!("128"),
+            ],
+            hi = in(reg) $hi,
+            lo = inout(reg) *$lo,
+            step = in(reg) &CTR_STEP,
+            t = out(reg) _,
+        )
+    };
+}
+
+/// As [`ctr8`], one block at a time with the single-block instruction
+/// `$insn`.
+macro_rules! ctr1 {
+    ($insn:literal, $f:ident, $self:ident, $io:ident, $hi:ident, $lo:ident) => {
+        run_loop!(
+            $self, $io, 1, 15;
+            [
+                "movq {hi}, %xmm8",
+                "2:",
+                ctr_block!("0"),
+                concat!($insn, " ({h}), %xmm0"),
+                "jz 8f",
+                ctr_xor_store!($f, "0", "0"),
+                "inc {lo}",
+                next!("16"),
+            ],
+            hi = in(reg) $hi,
+            lo = inout(reg) *$lo,
+            t = out(reg) _,
+        )
+    };
+}
+
 // SAFETY (shared by every `asm!` below):
 // - The Key Locker instructions raise #UD only where CR4.KL is clear, on a
 //   CPU without Key Locker that came online after the handle's generation
@@ -598,7 +760,9 @@ macro_rules! xts1 {
 //   an oops, not a memory access, and callers that check the generation in
 //   this FPU section never get there.
 // - An FPU section is open (`_fpu`); every xmm register used is declared
-//   clobbered. Only SSE2 instructions are used besides Key Locker's.
+//   clobbered. Only SSE2 instructions are used besides Key Locker's, and
+//   VEX-encoded ones on xmm registers in the `avx` flavour, which runs only
+//   with the `Avx` proof.
 // - By the `BlockIo` invariant, the source is readable and the
 //   destination writable for the `io.len()` blocks; a loop touches the
 //   first `{n}` bytes' worth below `{src}` and `{dst}`, at least one block,
@@ -607,7 +771,8 @@ macro_rules! xts1 {
 //   handle (`{h}`, and for XTS the tweak key's at `{k}` unless it is null)
 //   is readable for its size, and the IV, tweak and constants are
 //   separate 16-byte objects. Only the constants, `Xmm`, are aligned: the
-//   others are loaded and stored with `movdqu`.
+//   others are loaded and stored with `movdqu`, or read as memory operands
+//   of VEX-encoded instructions, which need no alignment.
 macro_rules! impl_loops {
     ($handle:ty, $enc:literal, $dec:literal, $encwide:literal, $decwide:literal) => {
         impl private::Loops for $handle {
@@ -617,7 +782,8 @@ macro_rules! impl_loops {
             }
 
             #[inline(always)]
-            fn ecb8(&self, _fpu: &KernelFpu, _w: &Wide, io: BlockIo<'_>, d: Direction) -> bool {
+            fn ecb8(&self, _fpu: &KernelFpu, runs: private::Eights<'_>, d: Direction) -> bool {
+                let io = runs.io;
                 directed!(d, $encwide, $decwide, ecb8!(self, io))
             }
 
@@ -651,10 +817,10 @@ macro_rules! impl_loops {
             fn cbc_decrypt8(
                 &self,
                 _fpu: &KernelFpu,
-                _w: &Wide,
-                io: BlockIo<'_>,
+                runs: private::Eights<'_>,
                 iv: &mut Block,
             ) -> bool {
+                let io = runs.io;
                 // xmm8 holds the chaining value and xmm9-15 the ciphertext blocks 0-6; block 7,
                 // the next chaining value, is read again from the source before the destination
                 // (possibly the same memory) is written.
@@ -710,105 +876,64 @@ macro_rules! impl_loops {
             fn ctr8(
                 &self,
                 _fpu: &KernelFpu,
-                _w: &Wide,
+                runs: private::Eights<'_>,
+                avx: Option<Avx>,
+                hi: u64,
+                lo: &mut u64,
+            ) -> bool {
+                let io = runs.io;
+                match avx {
+                    Some(_) => ctr8!($encwide, avx, self, io, hi, lo),
+                    None => ctr8!($encwide, sse, self, io, hi, lo),
+                }
+            }
+
+            #[inline(always)]
+            fn ctr1(
+                &self,
+                _fpu: &KernelFpu,
+                avx: Option<Avx>,
                 io: BlockIo<'_>,
                 hi: u64,
                 lo: &mut u64,
             ) -> bool {
-                // The caller keeps `lo` from wrapping inside the loop; the keystream exists
-                // only in xmm0-7. Counter block 0 of a run is built from
-                // `{lo}`; the others add one to the block before in its last byte (`4:`),
-                // unless that byte overflows in the run, when they are built from `{lo}` as
-                // well.
-                run_loop!(
-                    self, io, 8, 15;
-                    [
-                        "movq {hi}, %xmm8",
-                        "2:",
-                        ctr_block!("0"),
-                        "cmpb $0xf8, {lo:l}",
-                        "jbe 4f",
-                        ctr_block!("1"),
-                        ctr_block!("2"),
-                        ctr_block!("3"),
-                        ctr_block!("4"),
-                        ctr_block!("5"),
-                        ctr_block!("6"),
-                        ctr_block!("7"),
-                        "jmp 5f",
-                        "4:",
-                        ctr_step!("0", "1"),
-                        ctr_step!("1", "2"),
-                        ctr_step!("2", "3"),
-                        ctr_step!("3", "4"),
-                        ctr_step!("4", "5"),
-                        ctr_step!("5", "6"),
-                        ctr_step!("6", "7"),
-                        "5:",
-                        concat!($encwide, " ({h})"),
-                        "jz 8f",
-                        ctr_xor_store!("0", "0"),
-                        ctr_xor_store!("1", "16"),
-                        ctr_xor_store!("2", "32"),
-                        ctr_xor_store!("3", "48"),
-                        ctr_xor_store!("4", "64"),
-                        ctr_xor_store!("5", "80"),
-                        ctr_xor_store!("6", "96"),
-                        ctr_xor_store!("7", "112"),
-                        "add $8, {lo}",
-                        next!("128"),
-                    ],
-                    hi = in(reg) hi,
-                    lo = inout(reg) *lo,
-                    step = in(reg) &CTR_STEP,
-                    t = out(reg) _,
-                )
-            }
-
-            #[inline(always)]
-            fn ctr1(&self, _fpu: &KernelFpu, io: BlockIo<'_>, hi: u64, lo: &mut u64) -> bool {
-                // As `ctr8`, one block at a time.
-                run_loop!(
-                    self, io, 1, 15;
-                    [
-                        "movq {hi}, %xmm8",
-                        "2:",
-                        ctr_block!("0"),
-                        concat!($enc, " ({h}), %xmm0"),
-                        "jz 8f",
-                        ctr_xor_store!("0", "0"),
-                        "inc {lo}",
-                        next!("16"),
-                    ],
-                    hi = in(reg) hi,
-                    lo = inout(reg) *lo,
-                    t = out(reg) _,
-                )
+                match avx {
+                    Some(_) => ctr1!($enc, avx, self, io, hi, lo),
+                    None => ctr1!($enc, sse, self, io, hi, lo),
+                }
             }
 
             #[inline(always)]
             fn xts8(
                 &self,
                 _fpu: &KernelFpu,
-                _w: &Wide,
-                io: BlockIo<'_>,
+                runs: private::Eights<'_>,
+                avx: Option<Avx>,
                 d: Direction,
                 t: &mut Block,
                 k: Option<&Self>,
             ) -> bool {
-                directed!(d, $encwide, $decwide, xts8!(self, io, t, k, $enc))
+                let io = runs.io;
+                match avx {
+                    Some(_) => directed!(d, $encwide, $decwide, xts8!(avx, self, io, t, k, $enc)),
+                    None => directed!(d, $encwide, $decwide, xts8!(sse, self, io, t, k, $enc)),
+                }
             }
 
             #[inline(always)]
             fn xts1(
                 &self,
                 _fpu: &KernelFpu,
+                avx: Option<Avx>,
                 io: BlockIo<'_>,
                 d: Direction,
                 t: &mut Block,
                 k: Option<&Self>,
             ) -> bool {
-                directed!(d, $enc, $dec, xts1!(self, io, t, k, $enc))
+                match avx {
+                    Some(_) => directed!(d, $enc, $dec, xts1!(avx, self, io, t, k, $enc)),
+                    None => directed!(d, $enc, $dec, xts1!(sse, self, io, t, k, $enc)),
+                }
             }
         }
     };

@@ -5,6 +5,12 @@
 # AES library, in-place and split buffers).
 mode=$(kl_param klmode)
 
+# klavx=off: the CPU has no AVX, so the loops run in SSE2's forms.
+if [ "$(kl_param klavx)" = off ]; then
+	kl_check no-avx "$(grep -m1 '^flags' /proc/cpuinfo)" \
+		sh -c "! grep -m1 '^flags' /proc/cpuinfo | grep -qw avx"
+fi
+
 kl_check refused-before-mode "" sh -c '! modprobe aeskl 2>/dev/null'
 kl_check refusal-names-knob "$(dmesg | grep 'aeskl:')" \
 	kl_logged 'aeskl: Key Locker is not active; choose a mode in /sys/devices/system/cpu'
