@@ -2,11 +2,13 @@
 
 //! Handles, the FPU section around them, and the block primitives.
 //!
-//! Every Key Locker instruction runs inside [`with_handle`], which opens
-//! the FPU section and only then checks that the handle's generation is the
-//! one the CPUs hold: checking before the section would leave a window in
-//! which a re-initialisation goes unnoticed. (A change after the check is
-//! still caught, by the instruction's ZF.)
+//! Every Key Locker instruction runs through a [`Cipher`], which borrows an
+//! open FPU section ([`fpu`]) and which [`KlKey::cipher`] hands out only
+//! after checking, inside that section, that the handle's generation is
+//! the one the CPUs hold: checking before the section would leave a window
+//! in which a re-initialisation goes unnoticed. (A change after the check
+//! is still caught, by the instruction's ZF.) [`with_handle`] does all of
+//! that around a closure.
 //!
 //! AES-KL has no path without the FPU: there is no key to give a software
 //! fallback. Where the kernel may not use the FPU (a hard interrupt that
@@ -38,6 +40,7 @@ use kernel::{
             Block,
             BlockIo,
             Direction,
+            Generation,
             Handle as _,
             Handle128,
             Handle256,
@@ -54,7 +57,7 @@ pub(crate) const NO_FPU: Error = EOPNOTSUPP;
 
 /// Opens an FPU section, or fails with [`NO_FPU`].
 #[inline(always)]
-fn fpu() -> Result<KernelFpu> {
+pub(crate) fn fpu() -> Result<KernelFpu> {
     KernelFpu::begin().ok_or(NO_FPU)
 }
 
@@ -137,22 +140,53 @@ pub(crate) fn with_handles<R>(
     f: impl FnOnce(&Cipher<'_>, &Cipher<'_>) -> Result<R>,
 ) -> Result<R> {
     let fpu = fpu()?;
-    f(&a.cipher(&fpu)?, &b.cipher(&fpu)?)
+    let (a, b) = a.ciphers(b, &fpu)?;
+    f(&a, &b)
 }
 
 impl KlKey {
     /// Returns the handle for use in the open section `fpu`, if the
     /// wrapping key it was made under is the one loaded now.
     #[inline(always)]
-    fn cipher<'a>(&'a self, fpu: &'a KernelFpu) -> Result<Cipher<'a>> {
-        if !with_kl_handle!(&self.handle, |h| h.generation()).is_active() {
+    pub(crate) fn cipher<'a>(&'a self, fpu: &'a KernelFpu) -> Result<Cipher<'a>> {
+        if !self.generation().is_active() {
             return Err(ENOKEY);
         }
-        Ok(Cipher {
+        Ok(self.unchecked(fpu))
+    }
+
+    /// Returns this handle and `other`'s for use in the open section
+    /// `fpu`, as [`KlKey::cipher`] does. `other` works if it was made
+    /// under the same wrapping key as `self` (the two keys of an XTS tfm
+    /// are), so the key loaded is checked once.
+    #[inline(always)]
+    pub(crate) fn ciphers<'a>(
+        &'a self,
+        other: &'a KlKey,
+        fpu: &'a KernelFpu,
+    ) -> Result<(Cipher<'a>, Cipher<'a>)> {
+        let this = self.cipher(fpu)?;
+        if other.generation() != self.generation() {
+            return Err(ENOKEY);
+        }
+        Ok((this, other.unchecked(fpu)))
+    }
+
+    /// The wrapping key the handle was made under.
+    #[inline(always)]
+    fn generation(&self) -> Generation {
+        with_kl_handle!(&self.handle, |h| h.generation())
+    }
+
+    /// Returns the handle for use in the open section `fpu`, where the
+    /// caller checked that the wrapping key it was made under is loaded.
+    #[inline(always)]
+    fn unchecked<'a>(&'a self, fpu: &'a KernelFpu) -> Cipher<'a> {
+        Cipher {
             handle: &self.handle,
             fpu,
             simd: self.simd,
-        })
+        }
     }
 }
 

@@ -3,9 +3,11 @@
 //! AES-XTS with ciphertext stealing: `xts-aes-aeskl`.
 //!
 //! XTS is what disks use (dm-crypt, fscrypt), so its shape is tuned for
-//! sectors: the IV is encrypted into the tweak in the first FPU section,
-//! and a sector that sits in one contiguous buffer is then a single walk
-//! step, 4096 bytes being 32 wide instructions plus the one for the tweak.
+//! sectors: a sector in one scatterlist entry on each side is transformed
+//! in one piece ([`Request::contiguous`]), without a walk, in one FPU
+//! section that also encrypts the IV into the tweak; 4096 bytes are 32
+//! wide instructions plus the one for the tweak. Other requests are
+//! walked, and the IV is encrypted in the first step's FPU section.
 //!
 //! A message that does not end on a block boundary needs its last full
 //! block and the partial one together (ciphertext stealing). They are cut
@@ -39,6 +41,7 @@ use kernel::{
 };
 
 use crate::key::{
+    fpu,
     whole_blocks,
     with_handles,
     with_scratch,
@@ -122,58 +125,76 @@ fn crypt(ctx: &XtsCtx, req: &mut Request, dir: Direction) -> Result {
     if len < AES_BLOCK_SIZE {
         return Err(EINVAL);
     }
-    let iv: Block = req.iv().try_into().map_err(|_| EINVAL)?;
     let main = walked_len(len);
     match ctx {
-        TfmKey::Kl(keys) => crypt_kl(keys, req, iv, main, dir),
-        TfmKey::Lib(lib) => crypt_lib(lib, req, iv, main, dir),
+        TfmKey::Kl(keys) => {
+            if main == len {
+                if let Some((data, iv)) = req.contiguous() {
+                    return crypt_kl_whole(keys, data, iv, dir);
+                }
+            }
+            crypt_kl(keys, req, main, dir)
+        }
+        TfmKey::Lib(lib) => crypt_lib(lib, req, main, dir),
         TfmKey::Empty => Err(ENOKEY),
     }
 }
 
-fn crypt_kl(keys: &KlKeys, req: &mut Request, iv: Block, main: usize, dir: Direction) -> Result {
-    // The IV, until the first step encrypts it into the first tweak.
-    let mut tweak = iv;
-    let mut first = true;
-    walk_and_steal(req, main, |piece| {
+/// The IV of a request, one block.
+fn iv_block(iv: &[u8]) -> Result<Block> {
+    iv.try_into().map_err(|_| EINVAL)
+}
+
+/// XTS over a request of whole blocks in one piece (a disk sector), in
+/// one FPU section: no walk, no closure. As in the AES-NI glue, the IV
+/// buffer is left holding the tweak after the last block.
+#[inline(always)]
+fn crypt_kl_whole(keys: &KlKeys, data: Data<'_>, iv: &mut [u8], dir: Direction) -> Result {
+    let tweak: &mut Block = iv.try_into().map_err(|_| EINVAL)?;
+    let fpu = fpu()?;
+    let (c, tweak_key) = keys.data.ciphers(&keys.tweak, &fpu)?;
+    c.xts(whole_blocks(data), dir, tweak, Some(&tweak_key))
+}
+
+fn crypt_kl(keys: &KlKeys, req: &mut Request, main: usize, dir: Direction) -> Result {
+    // The tweak after the blocks so far; before the first step, which
+    // encrypts the IV into it, unset.
+    let mut tweak = None;
+    walk_and_steal(req, main, |piece, iv| {
         with_handles(&keys.data, &keys.tweak, |c, tweak_key| {
-            let iv_key = first.then_some(tweak_key);
+            let (t, iv_key) = match tweak.as_mut() {
+                Some(t) => (t, None),
+                None => (tweak.insert(iv_block(iv)?), Some(tweak_key)),
+            };
             match piece {
-                Piece::Blocks(data) => c.xts(whole_blocks(data), dir, &mut tweak, iv_key)?,
+                Piece::Blocks(data) => c.xts(whole_blocks(data), dir, t, iv_key),
                 Piece::Tail(buf) => {
                     if let Some(k) = iv_key {
-                        k.encrypt(&mut tweak)?;
+                        k.encrypt(t)?;
                     }
-                    xts_steal(c, buf, &mut tweak, dir)?
+                    xts_steal(c, buf, t, dir)
                 }
             }
-            first = false;
-            Ok(())
         })
     })
 }
 
-fn crypt_lib(
-    lib: &aes::XtsKey,
-    req: &mut Request,
-    iv: Block,
-    main: usize,
-    dir: Direction,
-) -> Result {
-    let mut tweak = iv;
-    let mut cont = false;
+fn crypt_lib(lib: &aes::XtsKey, req: &mut Request, main: usize, dir: Direction) -> Result {
+    let mut tweak = None;
     // The library steals the ciphertext itself, in the last piece.
-    walk_and_steal(req, main, |piece| {
+    walk_and_steal(req, main, |piece, iv| {
         let data = match piece {
             Piece::Blocks(data) => data,
             Piece::Tail(buf) => Data::InPlace(buf),
         };
+        let (t, cont) = match tweak.as_mut() {
+            Some(t) => (t, true),
+            None => (tweak.insert(iv_block(iv)?), false),
+        };
         match dir {
-            Direction::Encrypt => lib.encrypt(data, &mut tweak, cont)?,
-            Direction::Decrypt => lib.decrypt(data, &mut tweak, cont)?,
+            Direction::Encrypt => lib.encrypt(data, t, cont),
+            Direction::Decrypt => lib.decrypt(data, t, cont),
         }
-        cont = true;
-        Ok(())
     })
 }
 
@@ -189,17 +210,17 @@ enum Piece<'a> {
 /// Runs `step` on the whole blocks of each walk step over the first `main`
 /// bytes of `req`, then, if a tail is left (the last full block and a
 /// partial one), once more on the tail in a scratch buffer, which it writes
-/// back.
+/// back. Each call also gets the request's IV, which only the first uses.
 fn walk_and_steal(
     req: &mut Request,
     main: usize,
-    mut step: impl FnMut(Piece<'_>) -> Result,
+    mut step: impl FnMut(Piece<'_>, &[u8]) -> Result,
 ) -> Result {
     let blocks = |chunk: &mut Chunk<'_>| {
-        let data = chunk.data();
+        let (data, iv) = chunk.data_and_iv();
         let left = data.len() % AES_BLOCK_SIZE;
         let whole = data.len() - left;
-        step(Piece::Blocks(data.split_at(whole).0))?;
+        step(Piece::Blocks(data.split_at(whole).0), iv)?;
         Ok(left)
     };
     if main == req.len() {
@@ -211,7 +232,7 @@ fn walk_and_steal(
     with_scratch(|buf: &mut [Block; 2]| {
         let buf = &mut buf.as_flattened_mut()[..req.len() - main];
         req.read_at(main, buf)?;
-        step(Piece::Tail(buf))?;
+        step(Piece::Tail(buf), req.iv())?;
         req.write_at(main, buf)
     })
 }
