@@ -30,9 +30,9 @@
 //!   AF_ALG requests) is a single step without the `skcipher_walk`
 //!   machinery, as in the AES-NI glue. A step whose source and destination
 //!   overlap without being the same (which the crypto API does not allow)
-//!   fails with `EINVAL` rather than hand out overlapping references. When a request fails, its
-//!   destination is zeroed over the request's length, so a partial result
-//!   never stays there.
+//!   fails with `EINVAL` rather than hand out overlapping references. When
+//!   a request fails, its destination is zeroed over the request's length,
+//!   so a partial result never stays there.
 //! - Ciphertext stealing and similar tails need the last bytes of a request
 //!   together; [`Request::walk_prefix`] walks everything before them and
 //!   [`Request::read_at`]/[`Request::write_at`] move the tail through a small
@@ -407,15 +407,14 @@ impl Request {
     #[inline]
     pub fn iv(&self) -> &[u8] {
         let req = self.as_raw();
-        // SAFETY: The request is live (type invariant), so it names its tfm.
-        let ivsize =
-            unsafe { bindings::crypto_skcipher_ivsize(bindings::crypto_skcipher_reqtfm(req)) };
+        // SAFETY: The request is live (type invariant).
+        let ivsize = unsafe { iv_size(req) };
         if ivsize == 0 {
             return &[];
         }
         // SAFETY: The crypto API requires `iv` to point to `ivsize` bytes
         // for the lifetime of the request, separate from the data.
-        unsafe { core::slice::from_raw_parts((*req).iv, ivsize as usize) }
+        unsafe { core::slice::from_raw_parts((*req).iv, ivsize) }
     }
 
     /// Returns all of the request's data and its IV in one piece, if the
@@ -538,10 +537,28 @@ impl Request {
     }
 }
 
+/// Returns the IV size of the algorithm of `req`.
+///
+/// # Safety
+///
+/// `req` must be a live request.
+#[inline]
+unsafe fn iv_size(req: *mut bindings::skcipher_request) -> usize {
+    // SAFETY: `req` is live (caller), so it names its tfm.
+    unsafe { bindings::crypto_skcipher_ivsize(bindings::crypto_skcipher_reqtfm(req)) as usize }
+}
+
+/// Returns whether `len` bytes at `src` and at `dst` overlap without being
+/// the same bytes, which no step may hand out.
+#[inline]
+fn overlap(src: *const u8, dst: *const u8, len: usize) -> bool {
+    !ptr::eq(src, dst) && (src as usize).abs_diff(dst as usize) < len
+}
+
 /// Runs `f` on each step of a walk over `req`; see [`Request::walk_prefix`].
 ///
-/// A request whose source and destination each lie in the first entry of
-/// their scatterlist is one step (see [`Chunk::whole`]), as in the AES-NI
+/// A request of up to a page whose source and destination each lie in the
+/// first entry of their scatterlist is one step (see [`Chunk::whole`]), as in the AES-NI
 /// glue's fast path: the `skcipher_walk` machinery would cost more than a
 /// disk sector's transform. Any other request is walked by
 /// `skcipher_walk_virt()` and `skcipher_walk_done()`.
@@ -734,7 +751,7 @@ impl<'a> Chunk<'a> {
             )
         };
         let len = walk.nbytes as usize;
-        if !ptr::eq(src, dst) && (src as usize).abs_diff(dst as usize) < len {
+        if overlap(src, dst, len) {
             return Err(EINVAL);
         }
         // INVARIANT: The walk is in a step: `nbytes` bytes are mapped at
@@ -792,12 +809,9 @@ impl<'a> Chunk<'a> {
             unsafe { bindings::sg_virt(dst_sg) }.cast::<u8>()
         };
         let len = len as usize;
-        if !ptr::eq(src, dst) && (src as usize).abs_diff(dst as usize) < len {
+        if overlap(src, dst, len) {
             return None;
         }
-        // SAFETY: `req` is live, so it names its tfm.
-        let iv_len =
-            unsafe { bindings::crypto_skcipher_ivsize(bindings::crypto_skcipher_reqtfm(req)) };
         // INVARIANT: The entries hold `len` bytes each, physically
         // contiguous, so in the direct map at the addresses taken; they are
         // the caller's buffers, mapped for the request's life; the two are
@@ -811,7 +825,8 @@ impl<'a> Chunk<'a> {
             last: true,
             // SAFETY: `req` is live.
             iv: unsafe { (*req).iv },
-            iv_len: iv_len as usize,
+            // SAFETY: `req` is live.
+            iv_len: unsafe { iv_size(req) },
             _step: PhantomData,
         })
     }
