@@ -37,6 +37,26 @@ kl_host() {
 	esac
 }
 
+# kl_try NAME COMMAND...: run COMMAND, report ok if it succeeds, else fail
+# with the last lines it printed.
+kl_try() {
+	name=$1
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" = 0 ]; then
+		kl_result "$name" ok
+	else
+		kl_result "$name" fail "$(echo "$out" | tail -n 3 | tr '\n' ' ')(exit $rc)"
+	fi
+}
+
+# kl_unhex HEX: write the bytes HEX stands for to stdout (printf's \x
+# escapes, which dash's built-in printf lacks).
+kl_unhex() {
+	env printf "$(echo "$1" | sed 's/../\\x&/g')"
+}
+
 # kl_cpuid LEAF [SUBLEAF]: print EAX EBX ECX EDX of CPU 0 in decimal, read
 # through the cpuid driver (whose file offset is SUBLEAF << 32 | LEAF).
 kl_cpuid() {
@@ -199,14 +219,6 @@ kl_luks_open() {
 # replaced, to map the same data with another implementation.
 kl_dm_cipher() {
 	echo "$1" | awk -v c="$2" '{ $4 = c; print }'
-}
-
-# kl_dm_option TABLE OPTION: the dm-crypt TABLE line with one more optional
-# parameter.
-kl_dm_option() {
-	echo "$1" | awk -v o="$2" '{
-		if (NF == 8) { print $0 " 1 " o; next }
-		$9 = $9 + 1; print $0 " " o }'
 }
 
 # kl_same_sum FILE SUMFILE: true if SUMFILE holds the sha256sum (of stdin)

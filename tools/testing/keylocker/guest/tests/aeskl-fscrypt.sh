@@ -31,4 +31,12 @@ kl_check names-by-aes-ni-as-documented "$(dmesg | grep 'fscrypt: AES-256-CBC-CTS
 	kl_logged 'fscrypt: AES-256-CBC-CTS using implementation "cts-cbc-aes-aesni"'
 echo 3 >/proc/sys/vm/drop_caches
 kl_check reads-back "" kl_same_sum /mnt/enc/data /mnt/data.sum
+# What AES-KL does and does not change for fscrypt's keys. For a v2
+# policy fscrypt zeroes the raw master key once it has keyed its HKDF
+# (HMAC-SHA512 state, kept while the key is added, from which every file
+# key is derived), so the raw key is not in RAM; the file contents keys
+# are, in struct blk_crypto_key, whatever the cipher (no scan can name
+# them: they are derived per file). init_on_free=1: a copy found is held.
+found=$(kl_scan_key "$key")
+kl_check raw-master-key-not-in-ram-as-documented "found $found" [ "$found" = 0 ]
 umount /mnt
