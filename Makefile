@@ -11,7 +11,7 @@ TOOLS := tools/testing/keylocker
 CHROOT := $(TOOLS)/build/in-chroot.sh
 RUNNER := /src/$(TOOLS)/runner/klrun.py
 
-.PHONY: all demo check bench configs bisect build toolchain run patches clean help
+.PHONY: all demo check bench configs bisect build distro toolchain run patches clean help
 
 all: demo
 
@@ -37,13 +37,19 @@ build: toolchain
 	$(TOOLS)/build/guest-rust.sh klcrypt build/klcrypt
 	$(CHROOT) /src/$(TOOLS)/build/all.sh
 
+# The Debian systems of the distro scenarios (tools/testing/keylocker/distro/).
+distro: build
+	$(TOOLS)/build/distro-root.sh
+	$(CHROOT) /src/$(TOOLS)/build/distro-image.sh common /build/distro-common
+	$(CHROOT) /src/$(TOOLS)/build/distro-image.sh priority /build/distro-priority
+
 demo: build
 	$(CHROOT) $(RUNNER) --group demo --console
 
 # The debug and rt kernels are built before anything runs: a build beside
 # the scenarios slows the emulated CPUs enough to make TCG CPU bring-up and
 # the plugin's determinism checks fail.
-check: build patches
+check: build patches distro
 	$(CHROOT) /src/$(TOOLS)/build/all.sh debug rt
 	$(CHROOT) /src/$(TOOLS)/build/lint.sh > build/lint.results
 	$(CHROOT) /src/$(TOOLS)/build/docs.sh > build/docs.results

@@ -125,6 +125,12 @@ kl_export_lock() {
 	flock "$fd"
 }
 
+# The directory under the cache's work area that holds the Debian system of
+# the distro scenarios (distro-root.sh), keyed by that script.
+kl_distro_dir() {
+	echo "distro-$(kl_key "$KL_TOOLS/build/distro-root.sh")"
+}
+
 kl_chroot_dir() {
 	echo "$KL_CACHE/chroot-$(kl_key "$KL_TOOLS/build/chroot.sh")"
 }

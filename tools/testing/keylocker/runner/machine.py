@@ -68,11 +68,21 @@ class Machine:
         if s.payload:
             cmd += ["-kernel", os.path.join(os.path.dirname(self.paths["INITRD"]), s.payload),
                     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+        elif s.boot == "debian":
+            with open(os.path.join(self.distro_dir(), "cmdline")) as f:
+                append.append(f.read().strip())
+            cmd += ["-kernel", self.paths["KERNEL"],
+                    "-initrd", os.path.join(self.distro_dir(), "initrd.img"),
+                    "-append", " ".join(a for a in append if a)]
         else:
             cmd += ["-kernel", self.paths["KERNEL"], "-initrd", self.paths["INITRD"],
                     "-append", " ".join(a for a in append if a)]
-        if s.disk:
-            cmd += ["-drive", f"file={self.disk_path()},if=virtio,format=raw"]
+        sizes = s.disk if isinstance(s.disk, list) else [s.disk] if s.disk else []
+        for i, size in enumerate(sizes):
+            cmd += ["-drive", f"file={self.disk_path(i, size)},if=virtio,format=raw"]
+        if s.distro:
+            image = os.path.join(self.distro_dir(), "root.ext4")
+            cmd += ["-drive", f"file={image},if=virtio,format=raw,readonly=on"]
         if s.plugin:
             fpu = self.kernel_symbols()["kernel_fpu_begin_mask"]
             out = os.path.join(self.workdir, "klinsn.out")
@@ -83,13 +93,17 @@ class Machine:
             cmd += ["-monitor", "none", "-serial", "stdio", "-serial", "chardev:ctl"]
         return cmd + s.qemu_args, qmp_sock, ctl_sock
 
-    def disk_path(self):
-        """The scenario's disk, created empty on first use."""
-        path = os.path.join(self.workdir, "disk.img")
+    def disk_path(self, index, size):
+        """The scenario's disk INDEX of SIZE MiB, created empty on first use."""
+        path = os.path.join(self.workdir, "disk.img" if index == 0 else f"disk{index}.img")
         if not os.path.exists(path):
             with open(path, "wb") as f:
-                f.truncate(self.scenario.disk << 20)
+                f.truncate(size << 20)
         return path
+
+    def distro_dir(self):
+        """Where build/distro-image.sh put the scenario's Debian system."""
+        return os.path.join(os.path.dirname(self.paths["INITRD"]), f"distro-{self.scenario.distro}")
 
     def start(self):
         cmd, qmp_sock, ctl_sock = self.command_line()

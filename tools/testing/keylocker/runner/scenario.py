@@ -9,6 +9,9 @@ from dataclasses import dataclass, field, replace
 # the runner itself: the scenario passes only if the runner saw that failure.
 EXPECTATIONS = ("ok", "timeout", "panic", "no-tests", "kunit-fail")
 
+# What a boot may start (see Scenario.boot).
+BOOTS = ("initramfs", "debian")
+
 # The kernels build/all.sh builds, and how much slower each runs the same
 # scenario (KASAN's checks and lockdep cost most).
 KERNELS = {"test": 1, "debug": 4, "rt": 2}
@@ -43,14 +46,23 @@ class Scenario:
     # the kernel and initramfs (e.g. the model's conformance suite).
     payload: str = ""
     # MiB of an empty virtio disk (/dev/vda) that lives as long as the
-    # scenario, across all its boots.
-    disk: int = 0
+    # scenario, across all its boots; a list gives several (vda, vdb, ...).
+    disk: int | list = 0
+    # A Debian system built by build/distro-image.sh (/build/distro-NAME):
+    # its root file system image is attached read-only after the disks, for
+    # the install test to copy.
+    distro: str = ""
+    # What a boot starts: "initramfs" (ours, whose /init runs the tests) or
+    # "debian" (the distro's kernel parameters and initramfs, which opens
+    # the root on the disks; its kl-tests unit runs the tests).
+    boot: str = "initramfs"
     # Run under the klinsn TCG plugin (tools/testing/keylocker/plugin/),
     # which counts instructions into klinsn.out, watching the entry of
     # kernel_fpu_begin_mask.
     plugin: bool = False
     # Later boots of the same machine and disk, each a table that may set
-    # "tests" (default none) and "append" (added to the scenario's).
+    # "tests" (default none), "append" (added to the scenario's) and
+    # "boot".
     reboots: list = field(default_factory=list)
     # The kernels to boot it on, each run a result group of its own: "test"
     # (tools/testing/keylocker/config), "debug" (config-debug: lockdep,
@@ -61,12 +73,12 @@ class Scenario:
         """The scenario's boots, in order, as scenarios of their own."""
         later = []
         for i, boot in enumerate(self.reboots, 2):
-            unknown = set(boot) - {"tests", "append"}
+            unknown = set(boot) - {"tests", "append", "boot"}
             if unknown:
                 raise ValueError(f"{self.name}: reboot {i}: unknown keys {sorted(unknown)}")
             append = " ".join(x for x in (self.append, boot.get("append", "")) if x)
             later.append(replace(self, tests=boot.get("tests", []), append=append,
-                                 reboots=[]))
+                                 boot=boot.get("boot", self.boot), reboots=[]))
         return [self] + later
 
 
@@ -80,6 +92,10 @@ def _make(path, name, data):
     s = Scenario(name=name, **data)
     if s.expect not in EXPECTATIONS:
         raise ValueError(f"{path}: {name}: expect must be one of {EXPECTATIONS}")
+    if any(b.boot not in BOOTS for b in s.boots()):
+        raise ValueError(f"{path}: {name}: boot must be one of {BOOTS}")
+    if any(b.boot == "debian" for b in s.boots()) and not s.distro:
+        raise ValueError(f"{path}: {name}: a debian boot needs a distro")
     if not set(s.kernels) <= set(KERNELS) or not s.kernels:
         raise ValueError(f"{path}: {name}: kernels must be some of {KERNELS}")
     return s
