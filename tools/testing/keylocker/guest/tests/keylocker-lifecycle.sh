@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
-# The lifecycle table of SPEC.md section 5 for one mode: after each event the
-# status is what the table says (klafter_<event>=active|lost on the command
-# line; "skip" leaves an event out), and CPUs always come online. Hot-add
-# comes last: S3 after a vCPU hot-add hangs the emulated machine
-# (QEMU/SeaBIOS), not the kernel.
+# The lifecycle table of Documentation/arch/x86/keylocker.rst for one mode:
+# after each event the status is what the table says (klafter_<event>=
+# active|lost on the command line; "skip" leaves an event out), and CPUs
+# always come online. Hot-add comes last: S3 after a vCPU hot-add hangs the
+# emulated machine (QEMU/SeaBIOS), not the kernel.
 #
 # klhotadd=PROP,... gives the hot-added vCPU CPU properties of its own
 # (kl=off, kl-wide=off, ...): a machine whose CPUs differ. Then
