@@ -3,9 +3,9 @@
 #
 # Build everything the emulated machine needs, inside the chroot, and record
 # where it is in /build/paths.env for the runner.
-# The debug and rt kernels (kernel.sh) are recorded in /build/paths-NAME.env.
+# The debug kernel (kernel.sh) is recorded in /build/paths-debug.env.
 #
-# Usage: all.sh [test|debug|rt...]   (default: test)
+# Usage: all.sh [test|debug...]   (default: test)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -5,10 +5,10 @@
 # assembled tree. Runs inside the chroot. The objects are kept per base and
 # toolchain, so a rebuild after a change is incremental.
 #
-# Usage: kernel.sh test|debug|rt [extra make arguments, e.g. CLIPPY=1]
+# Usage: kernel.sh test|debug [extra make arguments, e.g. CLIPPY=1]
 #
-# test is tools/testing/keylocker/config on tinyconfig; debug and rt add
-# config-debug or config-rt to it, in objects of their own.
+# test is tools/testing/keylocker/config on tinyconfig; debug adds
+# config-debug to it, in objects of its own.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -16,8 +16,8 @@ kernel=$1
 shift
 case $kernel in
 test) suffix="" ;;
-debug | rt) suffix=-$kernel ;;
-*) die "unknown kernel '$kernel' (test, debug or rt)" ;;
+debug) suffix=-$kernel ;;
+*) die "unknown kernel '$kernel' (test or debug)" ;;
 esac
 
 base=$("$KL_TOOLS/build/base-kernel.sh")

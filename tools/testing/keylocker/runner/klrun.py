@@ -25,8 +25,8 @@ from machine import Machine
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _RESULT = re.compile(r"KLRESULT (\S+) (ok|fail|skip) ?(.*)$")
-# Any of these in the console fails a scenario. The debug and rt kernels
-# report through them too: lockdep ("WARNING: possible circular locking",
+# Any of these in the console fails a scenario. The debug kernel
+# reports through them too: lockdep ("WARNING: possible circular locking",
 # "BUG: Invalid wait context"), KASAN and KFENCE ("BUG: KASAN:"), might-sleep
 # checks ("BUG: sleeping function called from invalid context") and UBSAN.
 _BAD_LOG = re.compile(
@@ -226,7 +226,7 @@ def main():
     for path in args.results:
         groups.append((f"{os.path.basename(path)}: checks run outside the machine",
                        lambda path=path: read_results(path), False))
-    # The test kernel's runs first, then the debug and rt kernels'.
+    # The test kernel's runs first, then the debug kernel's.
     order = list(scenarios.KERNELS)
     for s, kernel in sorted(chosen, key=lambda sk: (not sk[0].plugin, order.index(sk[1]))):
         run = on_kernel(s, kernel)

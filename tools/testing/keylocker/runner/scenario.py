@@ -14,7 +14,7 @@ BOOTS = ("initramfs", "debian")
 
 # The kernels build/all.sh builds, and how much slower each runs the same
 # scenario (KASAN's checks and lockdep cost most).
-KERNELS = {"test": 1, "debug": 4, "rt": 2}
+KERNELS = {"test": 1, "debug": 4}
 
 # What each kernel adds to the command line. The debug kernel boots with
 # 4-level paging: in 7.3, identify_boot_cpu() clears the boot CPU's
@@ -22,7 +22,7 @@ KERNELS = {"test": 1, "debug": 4, "rt": 2}
 # interrupt in that window makes generic KASAN, whose shadow bounds follow
 # LA57, report a "wild-memory-access" in rcu_is_watching() on every access
 # to the 5-level direct map. That is before any Key Locker code runs.
-KERNEL_APPEND = {"test": "", "debug": "no5lvl", "rt": ""}
+KERNEL_APPEND = {"test": "", "debug": "no5lvl"}
 
 
 @dataclass
@@ -65,8 +65,8 @@ class Scenario:
     # "boot".
     reboots: list = field(default_factory=list)
     # The kernels to boot it on, each run a result group of its own: "test"
-    # (tools/testing/keylocker/config), "debug" (config-debug: lockdep,
-    # KASAN, UBSAN, might-sleep checks) and "rt" (config-rt: PREEMPT_RT).
+    # (tools/testing/keylocker/config) and "debug" (config-debug:
+    # PREEMPT_RT with lockdep, KASAN, UBSAN and might-sleep checks).
     kernels: list = field(default_factory=lambda: ["test"])
 
     def boots(self):
