@@ -16,6 +16,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
@@ -225,7 +226,7 @@ def main():
     groups = []
     for path in args.results:
         groups.append((f"{os.path.basename(path)}: checks run outside the machine",
-                       lambda path=path: read_results(path), False))
+                       lambda path=path: (read_results(path), None), False))
     # The test kernel's runs first, then the debug kernel's.
     order = list(scenarios.KERNELS)
     for s, kernel in sorted(chosen, key=lambda sk: (not sk[0].plugin, order.index(sk[1]))):
@@ -234,13 +235,17 @@ def main():
         def results(run=run, kernel=kernel):
             kpaths, why = kernel_paths(kernel, args.paths)
             if kpaths is None:
-                return [(f"{run.name}/kernel", "fail", why)]
-            return run_one(run, kpaths, args.logs, scale, args.console)
+                return [(f"{run.name}/kernel", "fail", why)], None
+            start = time.monotonic()
+            return (run_one(run, kpaths, args.logs, scale, args.console),
+                    time.monotonic() - start)
         groups.append((f"{run.name}: {run.description}", results, s.plugin))
     counts = {"ok": 0, "fail": 0, "skip": 0}
 
-    def report(title, results):
-        print(f"--- {title}", flush=True)
+    def report(title, outcome):
+        results, seconds = outcome
+        took = "" if seconds is None else f" [{seconds:.0f} s]"
+        print(f"--- {title}{took}", flush=True)
         for name, status, detail in results:
             mark = {"ok": "ok  ", "fail": "FAIL", "skip": "skip"}[status]
             print(f"{mark} {name} {detail}".rstrip(), flush=True)
