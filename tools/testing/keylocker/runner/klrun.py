@@ -35,6 +35,14 @@ _BAD_LOG = re.compile(
     r"alg: self-tests for .* failed|Call Trace:)")
 
 
+# The console line that ends a boot, per Scenario.end: the guest's KLDONE,
+# or the power-off after a hibernation image was written.
+END_LINE = {
+    "done": lambda line: line.startswith("KLDONE"),
+    "hibernate": lambda line: "reboot: Power down" in line,
+}
+
+
 def read_paths(path):
     paths = {}
     with open(path) as f:
@@ -62,7 +70,11 @@ def judge(s, machine, finished):
     lines = [line for line in machine.console if line is not None]
     problems = []
     if finished is None:
-        problems.append(("timeout", f"no KLDONE within {s.timeout}s"))
+        problems.append(("timeout", f"no KLDONE within {s.timeout}s" if s.end == "done"
+                         else f"no power-off within {s.timeout}s"))
+    elif finished and s.end == "hibernate" and not any("Image saving done" in l
+                                                        for l in lines):
+        problems.append(("hibernate", "powered off without writing a hibernation image"))
     elif finished is False:
         problems.append(("panic" if any("Kernel panic" in l for l in lines) else "died",
                          "the machine stopped before KLDONE"))
@@ -117,8 +129,7 @@ def boot_once(s, paths, workdir, scale, echo):
     machine = Machine(paths, s, workdir, echo=echo)
     try:
         machine.start()
-        finished = machine.wait_console(lambda l: l.startswith("KLDONE"),
-                                        s.timeout * scale)
+        finished = machine.wait_console(END_LINE[s.end], s.timeout * scale)
         if finished:
             # Let poweroff finish so late warnings still reach the log.
             machine.proc.wait(timeout=30 * scale)

@@ -12,6 +12,9 @@ EXPECTATIONS = ("ok", "timeout", "panic", "no-tests", "kunit-fail")
 # What a boot may start (see Scenario.boot).
 BOOTS = ("initramfs", "debian")
 
+# How a boot may end (see Scenario.end).
+ENDS = ("done", "hibernate")
+
 # The kernels build/all.sh builds, and how much slower each runs the same
 # scenario (KASAN's checks and lockdep cost most).
 KERNELS = {"test": 1, "debug": 4}
@@ -56,6 +59,12 @@ class Scenario:
     # "debian" (the distro's kernel parameters and initramfs, which opens
     # the root on the disks; its kl-tests unit runs the tests).
     boot: str = "initramfs"
+    # How the first boot ends: "done" (KLDONE, then power-off) or
+    # "hibernate" (the kernel writes a hibernation image and powers the
+    # machine off: QEMU exits, as a real machine loses power; the resumed
+    # kernel goes on with these tests in the next boot). Later boots end
+    # with "done" unless they set "end".
+    end: str = "done"
     # Run under the klinsn TCG plugin (tools/testing/keylocker/plugin/),
     # which counts instructions into klinsn.out, watching the entry of
     # kernel_fpu_begin_mask.
@@ -73,12 +82,13 @@ class Scenario:
         """The scenario's boots, in order, as scenarios of their own."""
         later = []
         for i, boot in enumerate(self.reboots, 2):
-            unknown = set(boot) - {"tests", "append", "boot"}
+            unknown = set(boot) - {"tests", "append", "boot", "end"}
             if unknown:
                 raise ValueError(f"{self.name}: reboot {i}: unknown keys {sorted(unknown)}")
             append = " ".join(x for x in (self.append, boot.get("append", "")) if x)
             later.append(replace(self, tests=boot.get("tests", []), append=append,
-                                 boot=boot.get("boot", self.boot), reboots=[]))
+                                 boot=boot.get("boot", self.boot),
+                                 end=boot.get("end", "done"), reboots=[]))
         return [self] + later
 
 
@@ -94,6 +104,8 @@ def _make(path, name, data):
         raise ValueError(f"{path}: {name}: expect must be one of {EXPECTATIONS}")
     if any(b.boot not in BOOTS for b in s.boots()):
         raise ValueError(f"{path}: {name}: boot must be one of {BOOTS}")
+    if any(b.end not in ENDS for b in s.boots()):
+        raise ValueError(f"{path}: {name}: end must be one of {ENDS}")
     if any(b.boot == "debian" for b in s.boots()) and not s.distro:
         raise ValueError(f"{path}: {name}: a debian boot needs a distro")
     if not set(s.kernels) <= set(KERNELS) or not s.kernels:
