@@ -14,7 +14,12 @@ kernels=("${@:-test}")
 "$KL_TOOLS/conformance/build.sh" /build/klconf.elf
 "$KL_TOOLS/plugin/build.sh" "$(dirname "$(dirname "$qemu")")/src" /build/klinsn.so
 for kernel in "${kernels[@]}"; do
-	obj=$("$KL_TOOLS/build/kernel.sh" "$kernel")
+	# The debug kernel's Rust is compiled by clippy-driver: lint.sh reads
+	# clippy's warnings from its build log (a separate CLIPPY=1 build of
+	# the test kernel would compile every Rust object a second time).
+	clippy=""
+	[ "$kernel" != debug ] || clippy=CLIPPY=1
+	obj=$("$KL_TOOLS/build/kernel.sh" "$kernel" $clippy)
 	suffix=-$kernel
 	[ "$kernel" != test ] || suffix=""
 	"$KL_TOOLS/build/initramfs.sh" "$obj" "/build/initramfs$suffix.cpio.gz"

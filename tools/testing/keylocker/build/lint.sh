@@ -23,17 +23,31 @@ else
 	result rustfmtcheck fail "$(echo "$out" | grep -m3 -E '^Diff in|\.rs' | tr '\n' ' ')"
 fi
 
-# Only the Rust objects are rebuilt under clippy-driver. Upstream files have
-# warnings of their own; count those in the project's files only.
-log=$obj/clippy.log
-kmake CLIPPY=1 bzImage modules >"$log" 2>&1
+# all.sh builds the debug kernel with CLIPPY=1: its build log holds
+# clippy's warnings on every Rust object it compiled. If that build did not
+# compile the kernel crate, and with it everything that uses it (the cache
+# was warm), compile those again so that none of our objects is missed.
+# Upstream files have warnings of their own; count those in the project's
+# files only.
+debug_obj=$(sed -n 's|^SYSTEM_MAP=\(.*\)/System.map$|\1|p' /build/paths-debug.env 2>/dev/null)
+log=$debug_obj/build.log
+clippy_built=yes
+if [ -z "$debug_obj" ] || [ ! -s "$log" ]; then
+	clippy_built="no debug kernel build log: run all.sh debug first"
+elif ! grep -q ' L rust/kernel\.o$' "$log"; then
+	rm -f "$debug_obj/rust/kernel.o"
+	"$KL_TOOLS/build/kernel.sh" debug CLIPPY=1 >/dev/null ||
+		clippy_built="the CLIPPY=1 build of the debug kernel failed, see $log"
+fi
 # Only warnings on what the series wrote count.
 base=$("$KL_TOOLS/build/base-kernel.sh")
 added=$(mktemp)
 trap 'rm -f "$added"' EXIT
 kl_series_lines "$tree" "$base" >"$added"
 ours=$(kl_rust_warnings "$added" "$log" "$tree")
-if [ -z "$ours" ]; then
+if [ "$clippy_built" != yes ]; then
+	result clippy fail "$clippy_built"
+elif [ -z "$ours" ]; then
 	result clippy ok
 else
 	result clippy fail "$(echo "$ours" | wc -l) in our files: \
