@@ -181,7 +181,8 @@ def run_one(s, paths, logdir, scale, echo):
         dest = os.path.join(logdir, s.name)
         shutil.rmtree(dest, ignore_errors=True)
         shutil.copytree(workdir, dest,
-                        ignore=shutil.ignore_patterns("*.sock", "*.dump", "disk*.img"))
+                        ignore=shutil.ignore_patterns("*.sock", "*.dump", "disk*.img",
+                                                      "migration.state"))
         shutil.rmtree(workdir, ignore_errors=True)
     return results
 

@@ -6,6 +6,11 @@ only the host can do (vCPU hot-add, memory dumps, raw QMP) on a second serial
 port (ttyS1), one "REQ <verb> <args>" line at a time, and gets one
 "OK <data>" or "ERR <message>" line back. S3 wake-ups need no request: every
 SUSPEND event is answered with system_wakeup.
+
+A "migrate" request moves the running machine to a new QEMU process with
+QEMU's own migration, as a host moves a VM: the state goes to a file, the
+old process quits, and a new one started with the same command line and
+-incoming loads it; the reply comes from the new process.
 """
 
 import json
@@ -35,6 +40,16 @@ class Machine:
         self.ctl = None
         self.log_path = os.path.join(workdir, "console.log")
         self.hotadded = 0
+        # Set while a migration replaces the QEMU process: its end is no
+        # end of the machine.
+        self.replacing = False
+        self.console_thread = None
+        # stop() and a migration's start of the new process exclude each
+        # other: no QEMU may outlive stop().
+        self.lock = threading.Lock()
+        self.stopped = False
+        # SUSPEND events seen by the QMP connections of earlier processes.
+        self.suspends_before = 0
 
     def command_line(self):
         s = self.scenario
@@ -105,9 +120,13 @@ class Machine:
         """Where build/distro-image.sh put the scenario's Debian system."""
         return os.path.join(os.path.dirname(self.paths["INITRD"]), f"distro-{self.scenario.distro}")
 
-    def start(self):
+    def start(self, incoming=None):
+        """Start QEMU; with INCOMING, a new process that loads the machine's
+        state from that file (see _migrate) and keeps its console."""
         cmd, qmp_sock, ctl_sock = self.command_line()
-        with open(os.path.join(self.workdir, "qemu.cmd"), "w") as f:
+        if incoming:
+            cmd += ["-incoming", f"file:{incoming}"]
+        with open(os.path.join(self.workdir, "qemu.cmd"), "a" if incoming else "w") as f:
             f.write(" ".join(cmd) + "\n")
         if self.interactive:
             self.proc = subprocess.Popen(cmd)
@@ -115,16 +134,22 @@ class Machine:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                          stdout=subprocess.PIPE,
                                          stderr=subprocess.STDOUT)
-            threading.Thread(target=self._console_loop, daemon=True).start()
+            self.console_thread = threading.Thread(target=self._console_loop,
+                                                   args=(self.proc, bool(incoming)),
+                                                   daemon=True)
+            self.console_thread.start()
         self.qmp = QMP(qmp_sock)
-        threading.Thread(target=self._wakeup_loop, daemon=True).start()
+        threading.Thread(target=self._wakeup_loop, args=(self.proc, self.qmp),
+                         daemon=True).start()
         self.ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.ctl.connect(ctl_sock)
-        threading.Thread(target=self._ctl_loop, daemon=True).start()
+        if not incoming:
+            threading.Thread(target=self._ctl_loop, daemon=True).start()
 
-    def _console_loop(self):
-        with open(self.log_path, "w", encoding="utf-8", errors="replace") as log:
-            for raw in self.proc.stdout:
+    def _console_loop(self, proc, append):
+        with open(self.log_path, "a" if append else "w", encoding="utf-8",
+                  errors="replace") as log:
+            for raw in proc.stdout:
                 line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
                 log.write(line + "\n")
                 log.flush()
@@ -133,26 +158,30 @@ class Machine:
                 with self.console_cond:
                     self.console.append(line)
                     self.console_cond.notify_all()
+        if self.replacing:
+            return
         with self.console_cond:
             self.console.append(None)
             self.console_cond.notify_all()
 
-    def _wakeup_loop(self):
+    def _wakeup_loop(self, proc, qmp):
         woken = 0
-        while self.proc.poll() is None:
-            if not self.qmp.wait_event("SUSPEND", woken + 1, 0.5):
+        while proc.poll() is None:
+            if not qmp.wait_event("SUSPEND", woken + 1, 0.5):
                 continue
             woken += 1
             time.sleep(0.5)
             try:
-                self.qmp.command("system_wakeup")
+                qmp.command("system_wakeup")
             except (QMPError, OSError):
                 return
 
     def _ctl_loop(self):
-        f = self.ctl.makefile("rw", encoding="utf-8", newline="\n")
+        ctl = self.ctl
+        f = ctl.makefile("rw", encoding="utf-8", newline="\n")
         with open(os.path.join(self.workdir, "ctl.log"), "w") as log:
-            for line in f:
+            # readline, not iteration: a migration replaces f.
+            while line := f.readline():
                 line = line.strip("\r\n\x00 ")
                 log.write(f"< {line}\n")
                 log.flush()
@@ -161,21 +190,30 @@ class Machine:
                 verb, _, args = line[4:].partition(" ")
                 try:
                     reply = "OK " + self._handle(verb, args)
-                except (QMPError, OSError, ValueError, KeyError) as e:
-                    reply = f"ERR {e}"
+                except Exception as e:  # noqa: BLE001 - the guest gets every error
+                    reply = f"ERR {e!r}"
                 log.write(f"> {reply}\n")
                 log.flush()
-                f.write(reply.strip() + "\n")
-                f.flush()
+                if self.ctl is not ctl:
+                    # A migration: the guest now listens on the new process.
+                    ctl = self.ctl
+                    f = ctl.makefile("rw", encoding="utf-8", newline="\n")
+                try:
+                    f.write(reply.strip() + "\n")
+                    f.flush()
+                except OSError:
+                    return
 
     def _handle(self, verb, args):
         if verb == "qmp":
             req = json.loads(args)
             return json.dumps(self.qmp.command(req["execute"], **req.get("arguments", {})))
         if verb == "suspends":
-            return str(len(self.qmp.events("SUSPEND")))
+            return str(self.suspends_before + len(self.qmp.events("SUSPEND")))
         if verb == "hotadd":
             return self._hotadd(args)
+        if verb == "migrate":
+            return self._migrate()
         if verb == "iwkey-scan":
             return self._iwkey_scan()
         if verb == "iwkey-mark":
@@ -195,6 +233,70 @@ class Machine:
         if verb == "ranges":
             return ",".join(self._code_range(part) for part in args.split())
         raise ValueError(f"unknown request {verb!r}")
+
+    def _migrate(self):
+        """Migrate the machine to a new QEMU process. "migrated", or
+        "refused <why>" if QEMU refused and the machine runs on here."""
+        if self.interactive or self.hotadded:
+            raise ValueError("migrate: not with a console on this terminal or "
+                             "hot-added vCPUs (the new process would lack them)")
+        state = os.path.join(self.workdir, "migration.state")
+        try:
+            return self._migrate_via(state)
+        finally:
+            if os.path.exists(state):
+                os.unlink(state)
+
+    def _migrate_via(self, state):
+        # Bandwidth is no concern between two processes on one host: let
+        # precopy converge while the guest writes.
+        self.qmp.command("migrate-set-parameters", **{"max-bandwidth": 8 << 30})
+        try:
+            self.qmp.command("migrate", uri=f"file:{state}")
+        except QMPError as e:
+            return f"refused {e}"
+        deadline = time.monotonic() + 120
+        while True:
+            info = self.qmp.command("query-migrate")
+            if info.get("status") == "completed":
+                break
+            if info.get("status") in ("failed", "cancelled"):
+                return f"refused {info.get('error-desc', info['status'])}"
+            if time.monotonic() > deadline:
+                self.qmp.command("migrate_cancel")
+                raise OSError("the migration did not complete within 120 s")
+            time.sleep(0.05)
+        self.replacing = True
+        old, old_qmp, old_ctl = self.proc, self.qmp, self.ctl
+        try:
+            old_qmp.command("quit")
+        except (QMPError, OSError):
+            pass
+        try:
+            old.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            old.kill()
+            old.wait()
+        self.suspends_before += len(old_qmp.events("SUSPEND"))
+        old_qmp.close()
+        if self.console_thread:
+            self.console_thread.join(timeout=30)
+            if self.console_thread.is_alive():
+                raise OSError("the old QEMU's console did not close")
+        self.replacing = False
+        with self.lock:
+            if self.stopped:
+                raise OSError("the machine was stopped during the migration")
+            self.start(incoming=state)
+        old_ctl.close()
+        # The reply must reach the loaded UART, not the one the incoming
+        # state replaces.
+        deadline = time.monotonic() + 60
+        while self.qmp.command("query-status")["status"] != "running":
+            if time.monotonic() > deadline:
+                raise OSError("the migrated machine did not start running")
+            time.sleep(0.05)
+        return "migrated"
 
     def _hotadd(self, args):
         """Add a vCPU in the first free slot; ARGS are its own CPU
@@ -395,6 +497,8 @@ class Machine:
                 self.console_cond.wait(left)
 
     def stop(self):
+        with self.lock:
+            self.stopped = True
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
         if self.proc:

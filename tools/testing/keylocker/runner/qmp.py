@@ -38,6 +38,15 @@ class QMP:
         self.command("qmp_capabilities")
 
     def _read_loop(self):
+        try:
+            self._read_messages()
+        except OSError:
+            pass  # QEMU went away (quit after a migration, or killed)
+        with self._reply_cond:
+            self._replies.append({"error": {"desc": "QMP connection closed"}})
+            self._reply_cond.notify_all()
+
+    def _read_messages(self):
         for line in self._file:
             msg = json.loads(line)
             if "event" in msg:
@@ -48,9 +57,6 @@ class QMP:
                 with self._reply_cond:
                     self._replies.append(msg)
                     self._reply_cond.notify_all()
-        with self._reply_cond:
-            self._replies.append({"error": {"desc": "QMP connection closed"}})
-            self._reply_cond.notify_all()
 
     def command(self, name, **args):
         """Run one command; return its 'return' value or raise QMPError."""
