@@ -29,18 +29,11 @@ root=$(kl_chroot_dir)
 if [ -e "$root/.complete" ]; then
 	exit 0
 fi
-command -v debootstrap >/dev/null || {
-	log "installing debootstrap on the host"
-	apt-get update -qq && apt-get install -y -qq debootstrap
-}
-mirror=$(kl_mirror)
-[ -n "$mirror" ] || die "no Debian mirror found in the host's apt sources; set KL_MIRROR"
-
 mkdir -p "$KL_CACHE"
 rm -rf "$root.tmp"
 log "debootstrap trixie into $root"
-debootstrap --variant=minbase trixie "$root.tmp" "$mirror" >"$KL_CACHE/debootstrap.log" 2>&1 ||
-	die "debootstrap failed, see $KL_CACHE/debootstrap.log"
+kl_debootstrap "$root.tmp" "$KL_CACHE/debootstrap.log"
+mirror=$(kl_mirror)
 cat >"$root.tmp/etc/apt/sources.list" <<SRC
 deb $mirror trixie main
 deb-src $mirror trixie main

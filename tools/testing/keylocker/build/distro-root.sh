@@ -20,20 +20,11 @@ dir=$KL_CACHE/work/$(kl_distro_dir)
 if [ -e "$dir/.complete" ]; then
 	exit 0
 fi
-command -v debootstrap >/dev/null || {
-	log "installing debootstrap on the host"
-	apt-get update -qq && apt-get install -y -qq debootstrap
-}
-mirror=$(kl_mirror)
-[ -n "$mirror" ] || die "no Debian mirror found in the host's apt sources; set KL_MIRROR"
-
 rm -rf "$dir"
 mkdir -p "$dir"
 log "debootstrap the Debian system for the distro scenarios into $dir"
 include=$(IFS=,; echo "${PACKAGES[*]}")
-debootstrap --variant=minbase --include="$include" trixie "$dir/root.tmp" "$mirror" \
-	>"$dir/debootstrap.log" 2>&1 ||
-	die "debootstrap failed, see $dir/debootstrap.log"
+kl_debootstrap "$dir/root.tmp" "$dir/debootstrap.log" --include="$include"
 # A smaller image: no package lists, caches, documentation or locales.
 rm -rf "$dir/root.tmp"/var/lib/apt/lists/* "$dir/root.tmp"/var/cache/apt/* \
 	"$dir/root.tmp"/usr/share/doc/* "$dir/root.tmp"/usr/share/man/* \

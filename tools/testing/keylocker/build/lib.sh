@@ -147,6 +147,22 @@ kl_mirror() {
 		grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n1 | tr -d ' ' || true
 }
 
+# kl_debootstrap DEST LOG [OPTION...]: debootstrap a minimal Debian trixie
+# into DEST from the host (installing debootstrap first if needed), with
+# debootstrap's OPTIONs, its output in LOG. The mirror is kl_mirror's.
+kl_debootstrap() {
+	local dest=$1 log=$2 mirror
+	shift 2
+	command -v debootstrap >/dev/null || {
+		log "installing debootstrap on the host"
+		apt-get update -qq && apt-get install -y -qq debootstrap
+	}
+	mirror=$(kl_mirror)
+	[ -n "$mirror" ] || die "no Debian mirror found in the host's apt sources; set KL_MIRROR"
+	debootstrap --variant=minbase "$@" trixie "$dest" "$mirror" >"$log" 2>&1 ||
+		die "debootstrap failed, see $log"
+}
+
 # Run a command inside the toolchain chroot, in a private mount namespace so
 # no bind mount outlives the command. The clone is at /src, the cache's work
 # area at /cache, build/ at /build, a KERNEL_SRC tree at /kernel-src: the
