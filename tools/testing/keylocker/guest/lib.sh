@@ -226,3 +226,75 @@ kl_dm_cipher() {
 kl_same_sum() {
 	[ -s "$1" ] && [ -s "$2" ] && [ "$(sha256sum <"$1")" = "$(cat "$2")" ]
 }
+
+# kl_volume_write: fill the open volume /dev/mapper/vol as
+# aeskl-keyloss-reboot reads it back: an ext4 file system in the first
+# 16 MiB with a 1 MiB file and the sha256sums of that file and of 64 KiB of
+# raw data (/tmp/raw), which go at 24 MiB, past the file system.
+kl_volume_write() {
+	head -c 1048576 /dev/urandom >/tmp/data
+	head -c 65536 /dev/urandom >/tmp/raw
+	/usr/sbin/mke2fs -q -t ext4 /dev/mapper/vol 16M &&
+		mount -t ext4 /dev/mapper/vol /mnt &&
+		cp /tmp/data /mnt/data && sha256sum </tmp/data >/mnt/data.sum &&
+		sha256sum </tmp/raw >/mnt/raw.sum && umount /mnt &&
+		dd if=/tmp/raw of=/dev/mapper/vol bs=65536 seek=384 oflag=direct 2>/dev/null
+}
+
+# kl_raw_read: read kl_volume_write's raw data back in one request: its
+# sha256sum in $raw_got (that of nothing if the read failed) and what dd
+# said in $raw_err.
+kl_raw_read() {
+	raw_got=$(dd if=/dev/mapper/vol bs=65536 count=1 skip=384 iflag=direct \
+		2>/tmp/dd.err | sha256sum)
+	raw_err=$(tr '\n' ' ' </tmp/dd.err)
+}
+
+# kl_users_start: the users that kl_users_check checks: AES-KL loaded in
+# the klmode= mode, a LUKS2 volume on AES-KL on /dev/vda open as "vol" and
+# filled by kl_volume_write, and AF_ALG xts and cbc transforms of AES-KL in
+# kl_hold_start's slots 0 and 1.
+kl_users_start() {
+	kl_check aeskl-loaded "" kl_aeskl
+	kl_check afalg-drivers-by-name "" kl_afalg_drivers
+	kl_check format "" kl_luks_format /dev/vda capi:xts-aes-aeskl-plain64
+	kl_check open "" kl_luks_open /dev/vda vol
+	kl_check volume-written "" kl_volume_write
+	users_key=$(kl_hex 32)
+	hold_slot=0
+	kl_check afalg-xts-keyed "" kl_hold_start xts-aes-aeskl "$users_key" --len 4096
+	hold_slot=1
+	kl_check afalg-cbc-keyed "" kl_hold_start cbc-aes-aeskl "$users_key" --len 4096
+	hold_slot=0
+}
+
+# kl_users_check works|fails: after an event, read kl_volume_write's raw
+# data and let the AF_ALG transforms of kl_hold_start's slots 0 and 1
+# encrypt again. "works": the data and both ciphertexts are what they were.
+# "fails": never wrong data: the read fails with an I/O error and returns
+# nothing, the transforms with ENOKEY and zeros in their destination.
+kl_users_check() {
+	kl_raw_read
+	for s in 0 1; do
+		hold_slot=$s
+		kl_hold_finish
+		rc=$?
+		# Without the first ciphertext, which is long.
+		out=$(echo "$hold_out" | sed 's/KLHOLD before [0-9a-f]* //')
+		if [ "$1" = works ]; then
+			kl_check "afalg-slot$s-same" "$out" [ "$rc" = 0 ]
+		else
+			kl_check "afalg-slot$s-enokey-zeros" "$out" sh -c \
+				'echo "$1" | grep -q "KLHOLD dst zero .*error ENOKEY"' _ "$out"
+		fi
+	done
+	hold_slot=0
+	if [ "$1" = works ]; then
+		kl_check dm-crypt-reads-back "$raw_err" \
+			[ "$raw_got" = "$(sha256sum </tmp/raw)" ]
+	else
+		kl_check dm-crypt-read-fails "$raw_err" \
+			sh -c 'echo "$1" | grep -q "Input/output error"' _ "$raw_err"
+		kl_check dm-crypt-read-returns-nothing "" [ "$raw_got" = "$(sha256sum </dev/null)" ]
+	fi
+}

@@ -13,16 +13,7 @@ kl_check mode-is-norestore "$(cat $KL_SYSFS/mode)" grep -q '\[norestore\]' $KL_S
 kl_check format "" kl_luks_format /dev/vda capi:xts-aes-aeskl-plain64
 kl_check open "" kl_luks_open /dev/vda vol --disable-keyring
 table=$(dmsetup table --showkeys vol)
-# A filesystem in the first 16 MiB; raw sectors at 24 MiB for I/O tests.
-head -c 1048576 /dev/urandom >/tmp/data
-head -c 65536 /dev/urandom >/tmp/raw
-write_fs() {
-	/usr/sbin/mke2fs -q -t ext4 /dev/mapper/vol 16M && mount -t ext4 /dev/mapper/vol /mnt &&
-		cp /tmp/data /mnt/data && sha256sum </tmp/data >/mnt/data.sum &&
-		sha256sum </tmp/raw >/mnt/raw.sum && umount /mnt
-}
-kl_check filesystem-written "" write_fs
-kl_check raw-written "" dd if=/tmp/raw of=/dev/mapper/vol bs=4096 seek=6144 oflag=direct
+kl_check volume-written "" kl_volume_write
 
 key=$(kl_hex 32)
 kl_check afalg-keyed-before-loss "" kl_hold_start xts-aes-aeskl "$key" --rekey
