@@ -24,8 +24,8 @@ empty=$(sha256sum </dev/null)
 rm -f /tmp/stop
 (
 	while [ ! -e /tmp/stop ]; do
-		dd if=/dev/mapper/vol bs=65536 count=1 skip=384 iflag=direct 2>/dev/null |
-			sha256sum
+		kl_raw_read
+		echo "$raw_got"
 	done
 ) >/tmp/reads &
 reader=$!
